@@ -1,0 +1,50 @@
+#pragma once
+// Binds command-line flags to keys of a command's JSON config, so that the config a command
+// runs with is: the struct's defaults <- the --config file <- the flags actually given.
+// One struct per command stays the single definition of its settings.
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/json.h"
+
+namespace mis::cli {
+
+class ConfigFlags {
+ public:
+  // `defaults` is to_json(Config{}): it gives each key its type and the --help defaults.
+  ConfigFlags(CLI::App* app, json defaults);
+
+  // --name VALUE sets the key at `pointer` (e.g. "/loss/lambda"); the value is parsed as the
+  // default's JSON type unless `parse` is given.
+  CLI::Option* add(const std::string& name, const std::string& pointer, const std::string& description,
+                   std::function<json(const std::string&)> parse = nullptr);
+  // --name (no value) sets a boolean key to `value`.
+  CLI::Option* add_switch(const std::string& name, const std::string& pointer, const std::string& description,
+                          bool value = true);
+  // --config FILE: a JSON file with any subset of the keys.
+  void add_config_file_option();
+
+  // The merged configuration, after parsing. `source` names where a bad value came from.
+  json resolve() const;
+
+ private:
+  struct Binding {
+    std::string pointer;
+    CLI::Option* option;
+    std::string* text;
+    std::function<json(const std::string&)> parse;
+    std::optional<bool> switch_value;
+  };
+  CLI::App* app_;
+  json defaults_;
+  std::deque<std::string> storage_;
+  std::vector<Binding> bindings_;
+  std::string config_file_;
+};
+
+}  // namespace mis::cli

@@ -1,0 +1,81 @@
+#include <atomic>
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "config_flags.h"
+#include "core/error.h"
+#include "train/trainer.h"
+
+namespace mis::cli {
+
+namespace {
+
+// Set by SIGINT/SIGTERM: the trainer finishes the step, writes a checkpoint and stops.
+std::atomic<bool> stop_signal{false};
+void request_stop(int) { stop_signal = true; }
+
+void add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train a segmentation model (spatial or spatial+spectral objective)");
+  auto flags = std::make_shared<ConfigFlags>(cmd, to_json(TrainConfig{}));
+  auto resume = std::make_shared<bool>(false);
+  flags->add_config_file_option();
+  flags->add("--data", "/data", "Training dataset folder (nnU-Net v2 raw layout, e.g. written by synth)");
+  flags->add("--split", "/split", "Split of --data to train on: train | test");
+  flags->add("--output,-o", "/output", "Run folder: checkpoint.pt, train_log.jsonl, config.json, train_summary.json");
+  flags->add("--model", "/model/name", "Architecture preset (see model-info): unet | unet-small | transunet | transunet-vit | transunet-small");
+  flags->add("--model-options", "/model/options", "JSON object overriding preset options, e.g. '{\"base_width\":32}'");
+  flags->add("--lambda", "/loss/lambda", "Weight of the spectral loss; 0 trains spatial-only");
+  flags->add("--spectral-mode", "/loss/spectral_mode", "amplitude | complex | real-imag (METHOD.md section 1)");
+  flags->add("--spectral-band", "/loss/spectral_band",
+             "Radial band LOW:HIGH as fractions of Nyquist (e.g. 0.1:0.5), or none for all frequencies",
+             [](const std::string& text) -> json {
+               if (text == "none") return nullptr;
+               const auto colon = text.find(':');
+               if (colon == std::string::npos) throw UserError("--spectral-band: expected LOW:HIGH, got '" + text + "'");
+               return {std::stod(text.substr(0, colon)), std::stod(text.substr(colon + 1))};
+             });
+  flags->add_switch("--spectral-include-background", "/loss/spectral_include_background",
+                    "Include the background class in the spectral term");
+  flags->add("--w-ce", "/loss/w_ce", "Weight of cross-entropy in the spatial loss");
+  flags->add("--w-dice", "/loss/w_dice", "Weight of soft Dice in the spatial loss");
+  flags->add("--optimizer", "/optimizer/name", "sgd (momentum, poly decay, as TransUNet) | adamw");
+  flags->add("--lr", "/optimizer/lr", "Initial learning rate");
+  flags->add("--momentum", "/optimizer/momentum", "SGD momentum");
+  flags->add("--weight-decay", "/optimizer/weight_decay", "Weight decay");
+  flags->add("--iterations", "/iterations", "Training steps (takes precedence over --epochs)");
+  flags->add("--epochs", "/epochs", "Passes over all training slices (used when --iterations is 0)");
+  flags->add("--batch-size", "/batch_size", "Slices per step");
+  flags->add("--patch-size", "/patch_size", "Resize slices to this square size; 0 keeps the native size");
+  flags->add("--normalization", "/normalization", "Per-volume intensity normalisation: zscore | minmax | none");
+  flags->add_switch("--no-augment", "/augment/enabled", "Disable augmentation (rot90/flip, rotation, scaling)", false);
+  flags->add("--seed", "/seed", "Seed for weights, batches and augmentation");
+  flags->add("--checkpoint-every", "/checkpoint_every", "Write checkpoint.pt every N steps (and at the end)");
+  flags->add("--log-every", "/log_every", "Append a line to train_log.jsonl every N steps");
+  flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
+  flags->add("--device", "/device", "cpu | cuda | cuda:N");
+  cmd->add_flag("--resume", *resume, "Continue the run in --output from its last checkpoint (starts fresh if none)");
+  cmd->callback([flags, resume] {
+    const TrainConfig config = train_config_from_json(flags->resolve(), "train settings");
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    const TrainOutcome out = train(config, *resume, [](int64_t) { return stop_signal.load(); });
+    if (out.interrupted)
+      throw UserError(fmt::format("interrupted after step {}; the checkpoint in {} is saved, continue with --resume",
+                                  out.steps, config.output));
+    if (out.already_complete) {
+      fmt::print("{}: already complete ({} steps); nothing to do\n", config.output, out.steps);
+      return;
+    }
+    fmt::print("trained {} steps{} in {:.1f}s, final loss {:.4f}; checkpoint {}\n", out.steps - out.resumed_from,
+               out.resumed_from ? fmt::format(" (resumed at step {})", out.resumed_from) : "", out.seconds,
+               out.final_loss, out.checkpoint.string());
+  });
+}
+
+}  // namespace
+
+MIS_REGISTER_COMMAND(30, add_train);
+
+}  // namespace mis::cli

@@ -1,0 +1,44 @@
+#include "core/json.h"
+
+#include "core/error.h"
+#include "core/files.h"
+
+namespace mis {
+
+json read_json_file(const std::filesystem::path& path) {
+  const std::string text = read_text_file(path);
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail_file(path, std::string("not valid JSON: ") + e.what());
+  }
+}
+
+void write_json_atomic(const std::filesystem::path& path, const json& value) {
+  write_text_atomic(path, value.dump(2) + "\n");
+}
+
+json merge_json(json base, const json& patch) {
+  if (!base.is_object() || !patch.is_object()) return patch;
+  for (const auto& [key, value] : patch.items()) {
+    base[key] = base.contains(key) ? merge_json(base[key], value) : value;
+  }
+  return base;
+}
+
+void reject_unknown_keys(const json& given, const json& reference, const std::string& source,
+                         const std::string& prefix) {
+  if (!given.is_object() || !reference.is_object()) return;
+  for (const auto& [key, value] : given.items()) {
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (!reference.contains(key)) {
+      std::string known;
+      for (const auto& [k, v] : reference.items()) known += (known.empty() ? "" : ", ") + k;
+      throw UserError(source + ": unknown key '" + path + "' (known here: " + known + ")");
+    }
+    // Free-form objects (defaults that are empty objects) accept any keys.
+    if (!reference[key].empty()) reject_unknown_keys(value, reference[key], source, path);
+  }
+}
+
+}  // namespace mis

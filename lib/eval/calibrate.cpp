@@ -1,0 +1,238 @@
+#include "eval/calibrate.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/runtime.h"
+#include "data/slices.h"
+#include "eval/result_schema.h"
+#include "metrics/calibration.h"
+#include "train/train_config.h"
+
+namespace mis {
+
+namespace F = torch::nn::functional;
+
+json to_json(const CalibrateConfig& c) {
+  return {{"checkpoint", c.checkpoint},
+          {"data", c.data},
+          {"split", c.split},
+          {"ood", c.ood},
+          {"temperature_split", c.temperature_split},
+          {"temperature_pixels", c.temperature_pixels},
+          {"seed", c.seed},
+          {"output", c.output},
+          {"batch_size", c.batch_size},
+          {"threads", c.threads},
+          {"device", c.device}};
+}
+
+CalibrateConfig calibrate_config_from_json(const json& given, const std::string& source) {
+  const json defaults = to_json(CalibrateConfig{});
+  reject_unknown_keys(given, defaults, source);
+  const json j = merge_json(defaults, given);
+  CalibrateConfig c;
+  try {
+    c.checkpoint = j.at("checkpoint").get<std::string>();
+    c.data = j.at("data").get<std::string>();
+    c.split = j.at("split").get<std::string>();
+    c.ood = j.at("ood").get<std::vector<std::string>>();
+    c.temperature_split = j.at("temperature_split").get<std::string>();
+    c.temperature_pixels = j.at("temperature_pixels").get<int64_t>();
+    c.seed = j.at("seed").get<std::uint64_t>();
+    c.output = j.at("output").get<std::string>();
+    c.batch_size = j.at("batch_size").get<int64_t>();
+    c.threads = j.at("threads").get<int>();
+    c.device = j.at("device").get<std::string>();
+  } catch (const json::exception& e) {
+    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
+  }
+  if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
+  if (c.temperature_pixels < 1) throw UserError(source + ": temperature_pixels must be at least 1");
+  if (!c.temperature_split.empty() && c.temperature_split != "train" && c.temperature_split != "test")
+    throw UserError(source + ": temperature_split '" + c.temperature_split +
+                    "' must be train or test (the split of --data the temperature is fitted on), or empty for none");
+  return c;
+}
+
+InferenceSettings inference_settings_for(const LoadedModel& loaded, const std::string& checkpoint, int64_t batch_size,
+                                         const torch::Device& device) {
+  const TrainConfig train_config = train_config_from_json(loaded.meta.train_config, checkpoint);
+  InferenceSettings s;
+  s.normalization = train_config.normalization;
+  s.patch_size = train_config.patch_size;
+  s.batch_size = batch_size;
+  s.device = device;
+  return s;
+}
+
+torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
+  // The same steps as predict_probabilities, stopping before the softmax.
+  torch::NoGradGuard no_grad;
+  const auto slices = image_to_slices(normalize_volume(c.image, s.normalization), s.patch_size);  // [Z, C, H, W]
+  const int64_t height = c.image.size(2), width = c.image.size(3);
+  std::vector<torch::Tensor> out;
+  for (int64_t z = 0; z < slices.size(0); z += s.batch_size) {
+    auto logits = model.forward(slices.slice(0, z, z + s.batch_size).to(s.device)).to(torch::kFloat32);
+    if (logits.size(2) != height || logits.size(3) != width)
+      logits = F::interpolate(logits, F::InterpolateFuncOptions()
+                                          .size(std::vector<int64_t>{height, width})
+                                          .mode(torch::kBilinear)
+                                          .align_corners(false));
+    out.push_back(logits.cpu());
+  }
+  return torch::cat(out, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
+}
+
+namespace {
+
+json dataset_json(const Dataset& dataset) {
+  const DatasetInfo& info = dataset.info();
+  return {{"name", info.name},
+          {"domain", info.domain},
+          {"location", dataset.location()},
+          {"fingerprint", dataset.fingerprint()},
+          {"cases", dataset.size()}};
+}
+
+void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names) {
+  if (dataset.info().class_names != class_names)
+    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
+                                json(dataset.info().class_names).dump(), json(class_names).dump()));
+}
+
+Case load_labelled(const Dataset& dataset, std::size_t i) {
+  Case c = dataset.load(i);
+  if (!c.label.defined())
+    throw UserError(fmt::format("{}: case {} has no reference label map (labelsTr/labelsTs) to calibrate against",
+                                dataset.location(), c.id));
+  return c;
+}
+
+// Fits T on a seeded sample of pixels of `dataset`: every case contributes about
+// max_pixels / cases pixels, each kept with the same probability (Bernoulli draws from the
+// stream (seed, case index)), so the sample does not depend on the order of work.
+TemperatureFit fit_on(SegmentationModelImpl& model, const Dataset& dataset, const InferenceSettings& settings,
+                      int64_t max_pixels, std::uint64_t seed) {
+  std::vector<torch::Tensor> logits, labels;
+  const auto per_case = std::max<int64_t>(1, max_pixels / static_cast<int64_t>(dataset.size()));
+  Progress progress("calibrate: fitting temperature on " + dataset.info().name, static_cast<int64_t>(dataset.size()));
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    const Case c = load_labelled(dataset, i);
+    const auto z = predict_logits(model, c, settings);
+    const int64_t k = z.size(0), n = c.label.numel();
+    auto flat = z.reshape({k, n});
+    auto lab = c.label.reshape({n});
+    if (n > per_case) {
+      const double keep = static_cast<double>(per_case) / static_cast<double>(n);
+      Rng rng(derive_seed(seed, {0x7e3ull, static_cast<std::uint64_t>(i)}));
+      std::vector<int64_t> chosen;
+      chosen.reserve(static_cast<std::size_t>(per_case + per_case / 8 + 16));
+      for (int64_t j = 0; j < n; ++j)
+        if (rng.chance(keep)) chosen.push_back(j);
+      const auto index = torch::tensor(chosen, torch::kLong);
+      flat = flat.index_select(1, index);
+      lab = lab.index_select(0, index);
+    }
+    logits.push_back(flat.contiguous());
+    labels.push_back(lab.contiguous());
+    progress.update(static_cast<int64_t>(i + 1));
+  }
+  progress.finish();
+  return fit_temperature(torch::cat(logits, 1), torch::cat(labels, 0));
+}
+
+}  // namespace
+
+json run_calibrate(const CalibrateConfig& config) {
+  if (config.checkpoint.empty()) throw UserError("calibrate needs --checkpoint");
+  if (config.data.empty() && config.ood.empty()) throw UserError("calibrate needs --data and/or --ood datasets");
+  if (config.output.empty()) throw UserError("calibrate needs --output (the result JSON to write)");
+  if (!config.temperature_split.empty() && config.data.empty())
+    throw UserError("calibrate --temperature-split " + config.temperature_split +
+                    " fits the temperature on a split of --data; give --data");
+  const auto output_dir = std::filesystem::path(config.output).parent_path();
+  if (!output_dir.empty()) ensure_writable_dir(output_dir);
+
+  const torch::Device device = parse_device(config.device);
+  configure_threads(config.threads);
+  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
+  const InferenceSettings settings = inference_settings_for(loaded, config.checkpoint, config.batch_size, device);
+  const auto& classes = loaded.meta.class_names;
+
+  // Open every dataset first, so a wrong path fails before minutes of inference.
+  std::vector<std::pair<std::string, std::unique_ptr<Dataset>>> datasets;
+  if (!config.data.empty()) datasets.emplace_back("iid", open_dataset(config.data, config.split));
+  for (const auto& path : config.ood) datasets.emplace_back("ood", open_dataset(path, "test"));
+  std::unique_ptr<Dataset> temperature_set;
+  if (!config.temperature_split.empty()) temperature_set = open_dataset(config.data, config.temperature_split);
+  for (const auto& [role, d] : datasets) check_classes(*d, classes);
+  if (temperature_set) check_classes(*temperature_set, classes);
+
+  json doc = result_header("calibrate");
+  doc["runtime"] = describe_runtime(device);
+  doc["config"] = to_json(config);
+  doc["train_config"] = loaded.meta.train_config;
+  doc["model"] = loaded.meta.model;
+  doc["checkpoint_step"] = loaded.meta.step;
+  doc["classes"] = classes;
+  doc["convention"] = to_string(EmptyConvention::nnunet);
+
+  std::optional<double> temperature;
+  if (temperature_set) {
+    const TemperatureFit fit =
+        fit_on(*loaded.model, *temperature_set, settings, config.temperature_pixels, config.seed);
+    temperature = fit.temperature;
+    json t = to_json(fit);
+    t["dataset"] = dataset_json(*temperature_set);
+    t["split"] = config.temperature_split;
+    if (config.temperature_split == config.split && !datasets.empty() && datasets.front().first == "iid")
+      t["warning"] = "fitted on the split it is evaluated on: the IID 'after' figures are optimistic";
+    doc["temperature"] = t;
+    fmt::print(stderr, "temperature T = {:.4f} (NLL {:.4f} -> {:.4f} on {} pixels)\n", fit.temperature,
+               fit.nll_before, fit.nll_after, fit.pixels);
+  } else {
+    doc["temperature"] = nullptr;
+  }
+
+  doc["evaluations"] = json::array();
+  for (const auto& [role, dataset] : datasets) {
+    const auto t0 = std::chrono::steady_clock::now();
+    CalibrationAccumulator before, after;
+    json cases = json::array();
+    Progress progress("calibrate " + role + " " + dataset->info().name, static_cast<int64_t>(dataset->size()));
+    for (std::size_t i = 0; i < dataset->size(); ++i) {
+      const Case c = load_labelled(*dataset, i);
+      const auto logits = predict_logits(*loaded.model, c, settings);
+      const auto probabilities = torch::softmax(logits, 0);
+      before.add(probabilities, c.label);
+      if (temperature) after.add(torch::softmax(logits / *temperature, 0), c.label);
+      // Overlap for context (temperature scaling does not change the argmax).
+      cases.push_back(score_case(c.id, c.domain, probabilities.argmax(0), c.label, classes, EmptyConvention::nnunet));
+      progress.update(static_cast<int64_t>(i + 1));
+    }
+    progress.finish();
+    json entry = {{"role", role},
+                  {"dataset", dataset_json(*dataset)},
+                  {"cases", cases},
+                  {"summary", summarize_cases(cases, classes)},
+                  {"calibration", to_json(before.result())}};
+    if (temperature) {
+      json scaled = to_json(after.result());
+      scaled["temperature"] = *temperature;
+      entry["calibration_temperature_scaled"] = scaled;
+    }
+    entry["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    doc["evaluations"].push_back(std::move(entry));
+  }
+  write_json_atomic(config.output, doc);
+  return doc;
+}
+
+}  // namespace mis

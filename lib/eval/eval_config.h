@@ -1,0 +1,26 @@
+#pragma once
+// Everything `eval` needs, in one struct (flags and --config files map onto its JSON form).
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace mis {
+
+struct EvalConfig {
+  std::string checkpoint;            // a checkpoint.pt written by train
+  std::string data;                  // the in-distribution dataset
+  std::string split = "test";        // which split of `data` (train|test)
+  std::vector<std::string> ood;      // out-of-distribution datasets (their test split)
+  std::string output;                // result JSON path
+  int64_t batch_size = 16;           // slices per forward pass
+  std::string convention = "nnunet"; // empty-mask rule: nnunet | transunet
+  std::string hd95 = "medpy";        // HD95 definition: medpy | monai | off
+  int threads = 0;
+  std::string device = "cpu";
+};
+
+json to_json(const EvalConfig& c);
+EvalConfig eval_config_from_json(const json& j, const std::string& source);
+
+}  // namespace mis

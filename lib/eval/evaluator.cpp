@@ -1,0 +1,158 @@
+#include "eval/evaluator.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/progress.h"
+#include "core/runtime.h"
+#include "data/slices.h"
+#include "eval/result_schema.h"
+#include "metrics/calibration.h"
+#include "train/checkpoint.h"
+#include "train/train_config.h"
+
+namespace mis {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor predict_probabilities(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
+  torch::NoGradGuard no_grad;
+  const auto slices = image_to_slices(normalize_volume(c.image, s.normalization), s.patch_size);  // [Z, C, H, W]
+  const int64_t height = c.image.size(2), width = c.image.size(3);
+  std::vector<torch::Tensor> probs;
+  for (int64_t z = 0; z < slices.size(0); z += s.batch_size) {
+    auto logits = model.forward(slices.slice(0, z, z + s.batch_size).to(s.device)).to(torch::kFloat32);
+    if (logits.size(2) != height || logits.size(3) != width)
+      logits = F::interpolate(logits, F::InterpolateFuncOptions()
+                                          .size(std::vector<int64_t>{height, width})
+                                          .mode(torch::kBilinear)
+                                          .align_corners(false));
+    probs.push_back(torch::softmax(logits, 1).cpu());
+  }
+  return torch::cat(probs, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
+}
+
+namespace {
+
+json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+}  // namespace
+
+json score_case(const std::string& id, const std::string& domain, const torch::Tensor& prediction,
+                const torch::Tensor& reference, const std::vector<std::string>& class_names,
+                EmptyConvention convention, const Hd95Request* hd95) {
+  const auto num_classes = static_cast<int64_t>(class_names.size());
+  const auto counts = confusion_counts(prediction, reference, num_classes);
+  std::vector<std::optional<double>> distances;
+  if (hd95)
+    distances = hd95_per_class(prediction, reference, num_classes, hd95->spacing_xyz, convention, hd95->variant);
+  json metrics = json::object();
+  for (std::size_t k = 1; k < class_names.size(); ++k) {
+    const OverlapScores s = overlap_scores(counts[k], convention);
+    metrics[class_names[k]] = {{"dsc", optional_number(s.dsc)},
+                               {"iou", optional_number(s.iou)},
+                               {"sensitivity", optional_number(s.sensitivity)},
+                               {"precision", optional_number(s.precision)},
+                               {"missed", s.missed},
+                               {"reference_voxels", counts[k].reference()},
+                               {"predicted_voxels", counts[k].predicted()}};
+    if (hd95) metrics[class_names[k]]["hd95"] = optional_number(distances[k]);
+  }
+  return {{"id", id}, {"domain", domain}, {"metrics", metrics}};
+}
+
+namespace {
+
+json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, const std::string& role,
+                      const std::vector<std::string>& class_names, const InferenceSettings& settings,
+                      EmptyConvention convention, const std::optional<Hd95Variant>& hd95) {
+  const DatasetInfo& info = dataset.info();
+  if (info.class_names != class_names)
+    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
+                                json(info.class_names).dump(), json(class_names).dump()));
+  const auto t0 = std::chrono::steady_clock::now();
+  json cases = json::array();
+  int64_t missed = 0;
+  CalibrationAccumulator calibration;  // pooled over all pixels of all cases (METHOD.md section 3)
+  Progress progress("eval " + role + " " + info.name, static_cast<int64_t>(dataset.size()));
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    const Case c = dataset.load(i);
+    if (!c.label.defined())
+      throw UserError(fmt::format("{}: case {} has no reference label map to score against", dataset.location(), c.id));
+    const auto probabilities = predict_probabilities(model, c, settings);
+    calibration.add(probabilities, c.label);
+    std::optional<Hd95Request> request;
+    if (hd95) request = Hd95Request{*hd95, c.geometry.spacing};
+    json scored = score_case(c.id, c.domain, probabilities.argmax(0), c.label, class_names, convention,
+                             request ? &*request : nullptr);
+    for (const auto& [cls, m] : scored["metrics"].items()) missed += m["missed"].get<bool>() ? 1 : 0;
+    cases.push_back(std::move(scored));
+    progress.update(static_cast<int64_t>(i + 1));
+  }
+  progress.finish();
+  json summary = summarize_cases(cases, class_names);
+  summary["missed_structures"] = missed;
+  return {{"role", role},
+          {"dataset",
+           {{"name", info.name},
+            {"domain", info.domain},
+            {"location", dataset.location()},
+            {"fingerprint", dataset.fingerprint()},
+            {"cases", dataset.size()}}},
+          {"cases", cases},
+          {"summary", summary},
+          {"calibration", to_json(calibration.result())},
+          {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+}
+
+}  // namespace
+
+json run_eval(const EvalConfig& config) {
+  if (config.checkpoint.empty()) throw UserError("eval needs --checkpoint");
+  if (config.data.empty() && config.ood.empty()) throw UserError("eval needs --data and/or --ood datasets");
+  if (config.output.empty()) throw UserError("eval needs --output (the result JSON to write)");
+  const auto output_dir = std::filesystem::path(config.output).parent_path();
+  if (!output_dir.empty()) ensure_writable_dir(output_dir);
+
+  const EmptyConvention convention = parse_convention(config.convention);
+  std::optional<Hd95Variant> hd95;
+  if (config.hd95 != "off") hd95 = parse_hd95_variant(config.hd95);
+  if (hd95 && !hd95_available())
+    throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
+  const torch::Device device = parse_device(config.device);
+  configure_threads(config.threads);
+  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
+  const TrainConfig train_config = train_config_from_json(loaded.meta.train_config, config.checkpoint);
+
+  InferenceSettings settings;
+  settings.normalization = train_config.normalization;
+  settings.patch_size = train_config.patch_size;
+  settings.batch_size = config.batch_size;
+  settings.device = device;
+
+  // Open every dataset first, so a wrong path fails before minutes of inference.
+  std::vector<std::pair<std::string, std::unique_ptr<Dataset>>> datasets;
+  if (!config.data.empty()) datasets.emplace_back("iid", open_dataset(config.data, config.split));
+  for (const auto& path : config.ood) datasets.emplace_back("ood", open_dataset(path, "test"));
+
+  json doc = result_header("eval");
+  doc["runtime"] = describe_runtime(device);
+  doc["config"] = to_json(config);
+  doc["train_config"] = loaded.meta.train_config;
+  doc["model"] = loaded.meta.model;
+  doc["checkpoint_step"] = loaded.meta.step;
+  doc["classes"] = loaded.meta.class_names;
+  doc["convention"] = to_string(convention);
+  doc["hd95"] = hd95 ? json{{"variant", to_string(*hd95)}, {"unit", hd95_unit(convention)}} : json(nullptr);
+  doc["evaluations"] = json::array();
+  for (const auto& [role, dataset] : datasets)
+    doc["evaluations"].push_back(
+        evaluate_dataset(*loaded.model, *dataset, role, loaded.meta.class_names, settings, convention, hd95));
+  write_json_atomic(config.output, doc);
+  return doc;
+}
+
+}  // namespace mis

@@ -1,0 +1,36 @@
+#pragma once
+// `noise-sweep`: a checkpoint evaluated on test inputs corrupted by each type at each level
+// (METHOD.md section 4). The corruption of a case at a (type, level) is seeded by
+// (seed, case id, type, level) only, so two models given the same seed see identical inputs and
+// can be compared pair-wise. Each (type, level) is one entry of "evaluations" with
+// "role": "noise" and "noise": {"type", "level"}: per-case DSC/IoU/HD95/..., their summary and
+// the pooled calibration (ECE, MCE, Brier, NLL, reliability bins).
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace mis {
+
+struct NoiseSweepConfig {
+  std::string checkpoint;
+  std::string data;
+  std::string split = "test";
+  std::vector<std::string> types{"gaussian", "salt_pepper", "speckle", "poisson", "blur", "gamma"};
+  std::vector<double> levels{0.0, 0.05, 0.1, 0.2};
+  std::uint64_t seed = 0;
+  std::string output;
+  int64_t batch_size = 16;
+  std::string convention = "nnunet";
+  std::string hd95 = "medpy";  // medpy | monai | off
+  int threads = 0;
+  std::string device = "cpu";
+};
+
+json to_json(const NoiseSweepConfig& c);
+NoiseSweepConfig noise_sweep_config_from_json(const json& j, const std::string& source);
+
+// Runs `noise-sweep`: writes config.output atomically and returns the document.
+json run_noise_sweep(const NoiseSweepConfig& config);
+
+}  // namespace mis

@@ -1,0 +1,72 @@
+// Grid arithmetic and option names of image_ops.h: plain code, shared by ITK and no-ITK builds.
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "preprocess/image_ops.h"
+
+namespace mis::prep {
+
+Interpolation parse_interpolation(const std::string& name) {
+  if (name == "linear") return Interpolation::linear;
+  if (name == "bspline") return Interpolation::bspline;
+  if (name == "nearest") return Interpolation::nearest;
+  throw UserError("unknown interpolation '" + name + "' (expected linear, bspline or nearest)");
+}
+
+std::string to_string(Interpolation i) {
+  switch (i) {
+    case Interpolation::linear: return "linear";
+    case Interpolation::bspline: return "bspline";
+    case Interpolation::nearest: return "nearest";
+  }
+  return "?";
+}
+
+Grid grid_of(const Volume& v) {
+  Grid g;
+  g.size = {v.voxels.size(3), v.voxels.size(2), v.voxels.size(1)};
+  g.geometry = v.geometry;
+  return g;
+}
+
+namespace {
+
+// Shifts the origin so that the outer edge of voxel 0 stays put when the spacing changes:
+// origin' = origin + D * ((s' - s) / 2).
+Grid regrid(const Grid& in, const std::array<int64_t, 3>& size, const std::array<double, 3>& spacing) {
+  Grid out = in;
+  out.size = size;
+  out.geometry.spacing = spacing;
+  for (int row = 0; row < 3; ++row) {
+    double shift = 0.0;
+    for (int axis = 0; axis < 3; ++axis)
+      shift += in.geometry.direction[3 * row + axis] * (spacing[axis] - in.geometry.spacing[axis]) / 2.0;
+    out.geometry.origin[row] = in.geometry.origin[row] + shift;
+  }
+  return out;
+}
+
+}  // namespace
+
+Grid grid_with_spacing(const Grid& g, const std::array<double, 3>& spacing) {
+  std::array<int64_t, 3> size = g.size;
+  std::array<double, 3> out_spacing = g.geometry.spacing;
+  for (int a = 0; a < 3; ++a) {
+    if (spacing[a] <= 0.0) continue;
+    const double extent = static_cast<double>(g.size[a]) * g.geometry.spacing[a];
+    size[a] = std::max<int64_t>(1, static_cast<int64_t>(std::llround(extent / spacing[a])));
+    out_spacing[a] = spacing[a];
+  }
+  return regrid(g, size, out_spacing);
+}
+
+Grid grid_with_inplane_size(const Grid& g, int64_t nx, int64_t ny) {
+  std::array<int64_t, 3> size{nx, ny, g.size[2]};
+  std::array<double, 3> spacing = g.geometry.spacing;
+  spacing[0] = g.geometry.spacing[0] * static_cast<double>(g.size[0]) / static_cast<double>(nx);
+  spacing[1] = g.geometry.spacing[1] * static_cast<double>(g.size[1]) / static_cast<double>(ny);
+  return regrid(g, size, spacing);
+}
+
+}  // namespace mis::prep

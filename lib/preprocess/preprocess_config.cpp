@@ -1,0 +1,120 @@
+#include "preprocess/preprocess_config.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "preprocess/image_ops.h"
+#include "preprocess/polygon_raster.h"
+
+namespace mis {
+
+const std::vector<std::string>& preprocess_dataset_names() {
+  static const std::vector<std::string> names{"synapse",  "acdc", "kvasir-seg", "polypgen", "isic2018",
+                                              "isic2017", "glas", "monuseg",    "nnunet"};
+  return names;
+}
+
+json to_json(const PreprocessConfig& c) {
+  return {{"dataset", c.dataset},
+          {"input", c.input},
+          {"output", c.output},
+          {"size", c.size},
+          {"volume_size", c.volume_size},
+          {"spacing", c.spacing},
+          {"interpolation", c.interpolation},
+          {"antialias", c.antialias},
+          {"reorient", c.reorient},
+          {"intensity", c.intensity},
+          {"ct_window", c.ct_window},
+          {"percentiles", c.percentiles},
+          {"color", c.color},
+          {"mask_threshold", c.mask_threshold},
+          {"polygon_rule", c.polygon_rule},
+          {"seed", c.seed},
+          {"val_fraction", c.val_fraction},
+          {"test_fraction", c.test_fraction},
+          {"threads", c.threads}};
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+}  // namespace
+
+PreprocessConfig preprocess_config_from_json(const json& given, const std::string& source) {
+  const json defaults = to_json(PreprocessConfig{});
+  reject_unknown_keys(given, defaults, source);
+  const json j = merge_json(defaults, given);
+  PreprocessConfig c;
+  try {
+    c.dataset = j.at("dataset").get<std::string>();
+    c.input = j.at("input").get<std::string>();
+    c.output = j.at("output").get<std::string>();
+    c.size = j.at("size").get<int64_t>();
+    c.volume_size = j.at("volume_size").get<int64_t>();
+    c.spacing = j.at("spacing").get<std::vector<double>>();
+    c.interpolation = j.at("interpolation").get<std::string>();
+    c.antialias = j.at("antialias").get<bool>();
+    c.reorient = j.at("reorient").get<bool>();
+    c.intensity = j.at("intensity").get<std::string>();
+    c.ct_window = j.at("ct_window").get<std::array<double, 2>>();
+    c.percentiles = j.at("percentiles").get<std::array<double, 2>>();
+    c.color = j.at("color").get<std::string>();
+    c.mask_threshold = j.at("mask_threshold").get<int64_t>();
+    c.polygon_rule = j.at("polygon_rule").get<std::string>();
+    c.seed = j.at("seed").get<std::uint64_t>();
+    c.val_fraction = j.at("val_fraction").get<double>();
+    c.test_fraction = j.at("test_fraction").get<double>();
+    c.threads = j.at("threads").get<int>();
+  } catch (const json::exception& e) {
+    throw UserError(source + ": wrong type for a preprocess setting (" + e.what() + ")");
+  }
+  const auto& names = preprocess_dataset_names();
+  if (c.dataset.empty()) throw UserError(source + ": preprocess needs --dataset (one of " + join(names) + ")");
+  if (std::find(names.begin(), names.end(), c.dataset) == names.end())
+    throw UserError(fmt::format("{}: unknown dataset '{}' (expected one of {})", source, c.dataset, join(names)));
+  if (c.input.empty()) throw UserError(source + ": preprocess needs the raw dataset folder (--input)");
+  if (c.output.empty()) throw UserError(source + ": preprocess needs an output folder (--output)");
+  if (c.size < 0 || c.size == 1 || c.size > 8192) throw UserError(source + ": size must be 0 (native) or 2..8192");
+  if (c.volume_size < 0 || c.volume_size == 1 || c.volume_size > 8192)
+    throw UserError(source + ": volume_size must be 0 (native) or 2..8192");
+  if (!c.spacing.empty() && c.spacing.size() != 3)
+    throw UserError(source + ": spacing must have three values (x, y, z in mm; 0 keeps an axis), e.g. 1.5,1.5,3");
+  for (double s : c.spacing)
+    if (!std::isfinite(s) || s < 0.0) throw UserError(source + ": spacing values must be >= 0 (0 keeps the axis)");
+  const auto interpolation = prep::parse_interpolation(c.interpolation);
+  if (interpolation == prep::Interpolation::nearest)
+    throw UserError(source + ": interpolation for images must be linear or bspline (labels always use nearest)");
+  static const std::vector<std::string> intensities{"auto",        "ct-window",  "percentile-minmax",
+                                                    "percentile-zscore", "unit-range", "none"};
+  if (std::find(intensities.begin(), intensities.end(), c.intensity) == intensities.end())
+    throw UserError(fmt::format("{}: unknown intensity '{}' (expected one of {})", source, c.intensity, join(intensities)));
+  if (!(c.ct_window[0] < c.ct_window[1])) throw UserError(source + ": ct_window must be [low, high] with low < high");
+  if (!(0.0 <= c.percentiles[0] && c.percentiles[0] < c.percentiles[1] && c.percentiles[1] <= 100.0))
+    throw UserError(source + ": percentiles must be [low, high] with 0 <= low < high <= 100");
+  if (c.color != "auto" && c.color != "rgb" && c.color != "grey")
+    throw UserError(source + ": color must be auto, rgb or grey");
+  if (c.mask_threshold < 0 || c.mask_threshold > 254) throw UserError(source + ": mask_threshold must be in 0..254");
+  (void)parse_fill_rule(c.polygon_rule);
+  if (!(c.val_fraction >= 0.0 && c.test_fraction >= 0.0 && c.val_fraction + c.test_fraction < 1.0))
+    throw UserError(source + ": val_fraction and test_fraction must be >= 0 and sum to less than 1");
+  if (c.threads < 0) throw UserError(source + ": threads must be >= 0 (0 = every core)");
+  return c;
+}
+
+json case_identity_of(const PreprocessConfig& c) {
+  json j = to_json(c);
+  for (const char* key : {"input", "output", "seed", "val_fraction", "test_fraction", "threads"}) j.erase(key);
+  j["pipeline_version"] = 1;  // bump when the processing of a case changes
+  return j;
+}
+
+}  // namespace mis

@@ -1,0 +1,41 @@
+#pragma once
+// Checkpoints: model weights and buffers, optimiser state, step, torch's RNG state and the
+// full configuration, in one LibTorch archive written atomically (a kill mid-write leaves
+// the previous checkpoint intact).
+#include <filesystem>
+#include <optional>
+
+#include "core/json.h"
+#include "models/registry.h"
+
+namespace mis {
+
+struct CheckpointMeta {
+  int64_t step = 0;
+  int64_t total_steps = 0;
+  json train_config;            // to_json(TrainConfig)
+  json model;                   // to_json(ModelSpec), resolved
+  std::vector<std::string> class_names;
+  std::string code_version;
+};
+
+void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,
+                     torch::optim::Optimizer* optimizer);
+
+// Reads only the metadata (to build the right model before loading weights).
+CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path);
+
+// Loads weights (and the optimiser state when given) into already-built objects; restores torch's
+// CPU RNG state. A missing, truncated or foreign file is a UserError naming it.
+void load_checkpoint_state(const std::filesystem::path& path, torch::nn::Module& model,
+                           torch::optim::Optimizer* optimizer);
+
+// The model a checkpoint describes, with its weights, on `device`, in eval mode.
+struct LoadedModel {
+  CheckpointMeta meta;
+  ModelSpec spec;
+  SegmentationModel model;
+};
+LoadedModel load_model_for_inference(const std::filesystem::path& path, const torch::Device& device);
+
+}  // namespace mis

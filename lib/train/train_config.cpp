@@ -1,0 +1,82 @@
+#include "train/train_config.h"
+
+#include "core/error.h"
+
+namespace mis {
+
+json to_json(const TrainConfig& c) {
+  return {{"data", c.data},
+          {"split", c.split},
+          {"output", c.output},
+          {"model", {{"name", c.model.name}, {"options", c.model.options}}},
+          {"loss", to_json(c.loss)},
+          {"optimizer",
+           {{"name", c.optimizer.name},
+            {"lr", c.optimizer.lr},
+            {"momentum", c.optimizer.momentum},
+            {"weight_decay", c.optimizer.weight_decay},
+            {"poly_power", c.optimizer.poly_power}}},
+          {"iterations", c.iterations},
+          {"epochs", c.epochs},
+          {"batch_size", c.batch_size},
+          {"patch_size", c.patch_size},
+          {"normalization", to_string(c.normalization)},
+          {"augment", to_json(c.augment)},
+          {"seed", c.seed},
+          {"checkpoint_every", c.checkpoint_every},
+          {"log_every", c.log_every},
+          {"threads", c.threads},
+          {"device", c.device}};
+}
+
+TrainConfig train_config_from_json(const json& given, const std::string& source) {
+  const json defaults = to_json(TrainConfig{});
+  reject_unknown_keys(given, defaults, source);
+  const json j = merge_json(defaults, given);
+  TrainConfig c;
+  try {
+    c.data = j.at("data").get<std::string>();
+    c.split = j.at("split").get<std::string>();
+    c.output = j.at("output").get<std::string>();
+    c.model.name = j.at("model").at("name").get<std::string>();
+    c.model.options = j.at("model").value("options", json::object());
+    c.loss = loss_config_from_json(j.at("loss"));
+    const auto& o = j.at("optimizer");
+    c.optimizer = {o.at("name").get<std::string>(), o.at("lr").get<double>(), o.at("momentum").get<double>(),
+                   o.at("weight_decay").get<double>(), o.at("poly_power").get<double>()};
+    c.iterations = j.at("iterations").get<int64_t>();
+    c.epochs = j.at("epochs").get<int64_t>();
+    c.batch_size = j.at("batch_size").get<int64_t>();
+    c.patch_size = j.at("patch_size").get<int64_t>();
+    c.normalization = parse_normalization(j.at("normalization").get<std::string>());
+    c.augment = augment_options_from_json(j.at("augment"));
+    c.seed = j.at("seed").get<std::uint64_t>();
+    c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
+    c.log_every = j.at("log_every").get<int64_t>();
+    c.threads = j.at("threads").get<int>();
+    c.device = j.at("device").get<std::string>();
+  } catch (const json::exception& e) {
+    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
+  }
+  if (c.optimizer.name != "sgd" && c.optimizer.name != "adamw")
+    throw UserError(source + ": optimizer must be sgd or adamw, got '" + c.optimizer.name + "'");
+  if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
+  if (c.iterations < 0 || c.epochs < 0) throw UserError(source + ": iterations and epochs cannot be negative");
+  if (c.checkpoint_every < 1 || c.log_every < 1) throw UserError(source + ": checkpoint_every and log_every must be >= 1");
+  if (c.optimizer.lr <= 0) throw UserError(source + ": lr must be positive");
+  return c;
+}
+
+json identity_of(const TrainConfig& c) {
+  json j = to_json(c);
+  for (const char* runtime_only : {"output", "threads", "device", "checkpoint_every", "log_every"}) j.erase(runtime_only);
+  return j;
+}
+
+int64_t total_steps(const TrainConfig& c, int64_t num_slices) {
+  if (c.iterations > 0) return c.iterations;
+  if (c.epochs > 0) return c.epochs * ((num_slices + c.batch_size - 1) / c.batch_size);
+  throw UserError("set iterations (--iterations) or epochs (--epochs) to say how long to train");
+}
+
+}  // namespace mis

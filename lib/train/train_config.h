@@ -1,0 +1,53 @@
+#pragma once
+// Everything `train` needs, in one struct. Its JSON form is what --config files hold, what
+// checkpoints record and what results quote; flags override individual keys.
+#include <string>
+
+#include "core/json.h"
+#include "data/augment.h"
+#include "data/intensity.h"
+#include "losses/objective.h"
+#include "models/registry.h"
+
+namespace mis {
+
+struct OptimizerConfig {
+  std::string name = "sgd";  // "sgd" (TransUNet: momentum 0.9, wd 1e-4, poly decay) or "adamw"
+  double lr = 0.01;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  double poly_power = 0.9;  // lr_t = lr * (1 - t / T)^power
+};
+
+struct TrainConfig {
+  std::string data;            // dataset folder (nnU-Net v2 raw layout)
+  std::string split = "train";
+  std::string output;          // run folder: checkpoint.pt, train_log.jsonl, train_summary.json
+  ModelSpec model;             // in_channels/num_classes are filled from the dataset
+  LossConfig loss;
+  OptimizerConfig optimizer;
+  int64_t iterations = 0;      // total steps; when 0, `epochs` passes over the training slices
+  int64_t epochs = 0;
+  int64_t batch_size = 8;
+  int64_t patch_size = 0;      // slices resized to patch_size^2; 0 keeps the native size
+  Normalization normalization = Normalization::zscore;
+  AugmentOptions augment;
+  std::uint64_t seed = 0;
+  int64_t checkpoint_every = 200;
+  int64_t log_every = 10;
+  int threads = 0;             // 0 = all cores
+  std::string device = "cpu";
+};
+
+json to_json(const TrainConfig& c);
+// Keys missing from `j` take their defaults; unknown keys are an error naming `source`.
+TrainConfig train_config_from_json(const json& j, const std::string& source);
+
+// The keys that define what is trained (not where or how fast): checkpoints must agree on
+// these to be resumed, and experiment ids hash them.
+json identity_of(const TrainConfig& c);
+
+// Total optimiser steps for a dataset of `num_slices` slices.
+int64_t total_steps(const TrainConfig& c, int64_t num_slices);
+
+}  // namespace mis

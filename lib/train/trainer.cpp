@@ -1,0 +1,231 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/runtime.h"
+#include "core/version.h"
+#include "data/augment.h"
+#include "data/slices.h"
+#include "train/batches.h"
+#include "train/checkpoint.h"
+
+namespace mis {
+
+namespace fs = std::filesystem;
+
+fs::path checkpoint_path(const fs::path& run_dir) { return run_dir / "checkpoint.pt"; }
+fs::path train_log_path(const fs::path& run_dir) { return run_dir / "train_log.jsonl"; }
+fs::path train_summary_path(const fs::path& run_dir) { return run_dir / "train_summary.json"; }
+
+namespace {
+
+struct Batch {
+  torch::Tensor images;  // [B, C, H, W]
+  torch::Tensor labels;  // [B, H, W] int64
+};
+
+Batch make_batch(const SlicePool& pool, const std::vector<int64_t>& indices, const AugmentOptions& augment,
+                 std::uint64_t seed, int64_t step) {
+  std::vector<torch::Tensor> images, labels;
+  for (std::size_t b = 0; b < indices.size(); ++b) {
+    const Sample in{pool.images[indices[b]], pool.labels[indices[b]].to(torch::kLong)};
+    const Sample out = augment_sample(in, augment, derive_seed(seed, {0xA06ull, static_cast<std::uint64_t>(step), b}));
+    images.push_back(out.image);
+    labels.push_back(out.label);
+  }
+  return {torch::stack(images), torch::stack(labels)};
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, torch::nn::Module& model) {
+  if (o.name == "adamw")
+    return std::make_unique<torch::optim::AdamW>(model.parameters(),
+                                                 torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  return std::make_unique<torch::optim::SGD>(
+      model.parameters(), torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+// TransUNet's poly schedule: lr * (1 - t/T)^power.
+double poly_lr(const OptimizerConfig& o, int64_t step, int64_t total) {
+  return o.lr * std::pow(1.0 - static_cast<double>(step) / static_cast<double>(total), o.poly_power);
+}
+
+// Keeps the log lines up to `step` so that a resumed run's log reads as one run.
+void truncate_log(const fs::path& log, int64_t step) {
+  if (!fs::exists(log)) return;
+  std::ifstream in(log);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    try {
+      if (json::parse(line).at("step").get<int64_t>() <= step) kept += line + "\n";
+    } catch (const json::exception&) {
+      // A line cut by the kill: drop it.
+    }
+  }
+  write_text_atomic(log, kept);
+}
+
+void require_same_identity(const fs::path& ckpt, const json& stored, const TrainConfig& config) {
+  const json now = identity_of(config);
+  const json before = identity_of(train_config_from_json(stored, ckpt.string()));
+  if (now == before) return;
+  const json diff = json::diff(before, now);
+  fail_file(ckpt, "was trained with a different configuration (" + diff.dump() +
+                      "); resume with the original settings or use another --output");
+}
+
+}  // namespace
+
+TrainOutcome train(const TrainConfig& config, bool resume, const std::function<bool(int64_t)>& stop_requested) {
+  if (config.output.empty()) throw UserError("train needs an output folder (--output)");
+  if (config.data.empty()) throw UserError("train needs a dataset folder (--data)");
+  const fs::path run_dir = config.output;
+  const fs::path ckpt = checkpoint_path(run_dir);
+  ensure_writable_dir(run_dir);
+  if (fs::exists(ckpt) && !resume)
+    fail_file(run_dir, "already holds a training run (checkpoint.pt); pass --resume to continue it, or choose another --output");
+
+  const torch::Device device = parse_device(config.device);
+  configure_threads(config.threads);
+  const auto dataset = open_dataset(config.data, config.split);
+  const DatasetInfo& info = dataset->info();
+
+  SlicePool pool;
+  {
+    Progress progress("loading", static_cast<int64_t>(dataset->size()));
+    pool = load_slice_pool(*dataset, config.normalization, config.patch_size,
+                           [&](std::size_t i) { progress.update(static_cast<int64_t>(i + 1)); });
+    progress.finish(fmt::format("{} slices of {}x{}", pool.size(), pool.images.size(2), pool.images.size(3)));
+  }
+
+  ModelSpec spec = config.model;
+  spec.in_channels = info.num_channels();
+  spec.num_classes = info.num_classes();
+  seed_torch(config.seed);
+  SegmentationModel model = make_model(spec);
+  const int64_t divisor = model->size_divisor();
+  if (pool.images.size(2) % divisor != 0 || pool.images.size(3) % divisor != 0)
+    throw UserError(fmt::format("model {} needs slice sizes divisible by {}, the data has {}x{}; set --patch-size",
+                                spec.name, divisor, pool.images.size(2), pool.images.size(3)));
+  model->to(device);
+  auto optimizer = make_optimizer(config.optimizer, *model);
+
+  const int64_t total = total_steps(config, pool.size());
+  CheckpointMeta meta;
+  meta.total_steps = total;
+  meta.train_config = to_json(config);
+  meta.model = to_json(spec);
+  meta.class_names = info.class_names;
+
+  TrainOutcome outcome;
+  outcome.checkpoint = ckpt;
+  int64_t start = 0;
+  if (resume && fs::exists(ckpt)) {
+    const CheckpointMeta stored = read_checkpoint_meta(ckpt);
+    require_same_identity(ckpt, stored.train_config, config);
+    load_checkpoint_state(ckpt, *model, optimizer.get());
+    start = stored.step;
+    outcome.resumed_from = start;
+    if (start >= total && fs::exists(train_summary_path(run_dir))) {
+      outcome.already_complete = true;
+      outcome.steps = start;
+      return outcome;
+    }
+  }
+  truncate_log(train_log_path(run_dir), start);
+  write_json_atomic(run_dir / "config.json", to_json(config));
+
+  std::ofstream log(train_log_path(run_dir), std::ios::app);
+  if (!log) fail_file(train_log_path(run_dir), "cannot open for appending");
+
+  BatchSchedule schedule(pool.size(), config.batch_size, config.seed);
+  const auto prepare = [&](int64_t step) {
+    return make_batch(pool, schedule.indices(step), config.augment, config.seed, step);
+  };
+  // The next batch is assembled on another thread while the current step runs.
+  std::future<Batch> next = std::async(std::launch::async, prepare, start);
+
+  Progress progress("train", total, start);
+  const auto t0 = std::chrono::steady_clock::now();
+  double sum_loss = 0, sum_spatial = 0, sum_spectral = 0, last_loss = 0;
+  int64_t since_log = 0;
+  model->train();
+  for (int64_t step = start; step < total; ++step) {
+    Batch batch = next.get();
+    if (step + 1 < total) next = std::async(std::launch::async, prepare, step + 1);
+
+    const double lr = poly_lr(config.optimizer, step, total);
+    set_learning_rate(*optimizer, lr);
+    const auto logits = model->forward(batch.images.to(device));
+    const LossTerms terms = compute_objective(logits, batch.labels.to(device), config.loss);
+    optimizer->zero_grad();
+    terms.total.backward();
+    optimizer->step();
+
+    last_loss = terms.total.item<double>();
+    if (!std::isfinite(last_loss))
+      throw UserError(fmt::format("training diverged at step {}: the loss is {}; the last checkpoint in {} is kept. "
+                                  "Lower --lr or check the data for NaN",
+                                  step + 1, last_loss, run_dir.string()));
+    sum_loss += last_loss;
+    sum_spatial += terms.spatial.item<double>();
+    sum_spectral += terms.spectral.item<double>();
+    ++since_log;
+
+    const int64_t done = step + 1;
+    if (done % config.log_every == 0 || done == total) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const json line = {{"step", done},
+                         {"loss", sum_loss / since_log},
+                         {"spatial", sum_spatial / since_log},
+                         {"spectral", sum_spectral / since_log},
+                         {"lr", lr},
+                         {"elapsed_s", elapsed},
+                         {"images_per_s", static_cast<double>((done - start) * config.batch_size) / elapsed}};
+      log << line.dump() << '\n' << std::flush;
+      sum_loss = sum_spatial = sum_spectral = 0;
+      since_log = 0;
+    }
+    const bool stop = done < total && stop_requested && stop_requested(done);
+    if (done % config.checkpoint_every == 0 || done == total || stop) {
+      meta.step = done;
+      save_checkpoint(ckpt, meta, *model, optimizer.get());
+    }
+    progress.update(done, fmt::format("loss {:.4f} lr {:.2e}", last_loss, lr));
+    if (stop) {
+      outcome.interrupted = true;
+      outcome.steps = done;
+      outcome.final_loss = last_loss;
+      return outcome;
+    }
+  }
+  progress.finish(fmt::format("loss {:.4f}", last_loss));
+
+  outcome.steps = total;
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  outcome.final_loss = last_loss;
+  write_json_atomic(train_summary_path(run_dir), {{"steps", total},
+                                                  {"resumed_from", start},
+                                                  {"seconds", outcome.seconds},
+                                                  {"final_loss", last_loss},
+                                                  {"slices", pool.size()},
+                                                  {"runtime", describe_runtime(device)},
+                                                  {"code_version", code_version()},
+                                                  {"config", to_json(config)}});
+  return outcome;
+}
+
+}  // namespace mis
