@@ -177,7 +177,7 @@ TEST_CASE("preprocess acdc: ED/ES frames from Info.cfg, seeded split by patient,
   fs::remove_all(dir);
 }
 
-TEST_CASE("preprocess kvasir-seg: JPEG masks thresholded, RGB scaled to [0, 1], resized to the training size") {
+TEST_CASE("preprocess kvasir-seg: JPEG masks thresholded, RGB scaled to 0..1, resized to the training size") {
   const fs::path dir = fresh_dir("kvasir");
   const fs::path root = dir / "raw" / "kvasir-seg" / "Kvasir-SEG";
   for (const char* name : {"cju0qkwl35piu0993l0dewei2", "cju0qoxqj9q6s0835b43399p4", "cju0roawvklrq0799vmjorwfv"}) {

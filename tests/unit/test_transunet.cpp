@@ -155,7 +155,7 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("transunet: logits [B, K, H, W] at sizes on and off the position-embedding grid") {
+TEST_CASE("transunet: logits B x K x H x W at sizes on and off the position-embedding grid") {
   torch::manual_seed(0);
   auto model = mis::make_model(small_spec(4));  // img_size 64: a 4x4 token grid
   CHECK(model->size_divisor() == 16);
