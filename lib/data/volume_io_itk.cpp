@@ -21,10 +21,15 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "data/itk_bridge.h"
 #include "core/files.h"
 #include "data/volume_io.h"
 
 namespace mis {
+
+using itk_bridge::apply_geometry;
+using itk_bridge::first_line;
+using itk_bridge::geometry_of;
 
 namespace {
 
@@ -40,39 +45,6 @@ void register_image_io() {
     itk::BMPImageIOFactory::RegisterOneFactory();
     itk::TIFFImageIOFactory::RegisterOneFactory();
   });
-}
-
-// ITK's descriptions span lines; error messages here are one line.
-std::string first_line(const char* text) {
-  std::string s = text ? text : "";
-  const auto nl = s.find_first_of("\r\n");
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
-template <typename ImageT>
-Geometry geometry_of(const ImageT* image) {
-  Geometry g;
-  for (int i = 0; i < 3; ++i) {
-    g.spacing[i] = image->GetSpacing()[i];
-    g.origin[i] = image->GetOrigin()[i];
-    for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = image->GetDirection()(i, j);
-  }
-  return g;
-}
-
-template <typename ImageT>
-void apply_geometry(ImageT* image, const Geometry& g) {
-  typename ImageT::SpacingType spacing;
-  typename ImageT::PointType origin;
-  typename ImageT::DirectionType direction;
-  for (int i = 0; i < 3; ++i) {
-    spacing[i] = g.spacing[i];
-    origin[i] = g.origin[i];
-    for (int j = 0; j < 3; ++j) direction(i, j) = g.direction[3 * i + j];
-  }
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
 }
 
 // Reads any ITK-readable file into a [C, Z, Y, X] float tensor.

@@ -15,45 +15,18 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "data/itk_bridge.h"
 #include "preprocess/image_ops.h"
 
 namespace mis::prep {
 
+using itk_bridge::apply_geometry;
+using itk_bridge::first_line;
+using itk_bridge::geometry_of;
+
 namespace {
 
 using FloatImage = itk::Image<float, 3>;
-
-std::string first_line(const char* text) {
-  std::string s = text ? text : "";
-  const auto nl = s.find_first_of("\r\n");
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
-template <typename ImageT>
-Geometry geometry_of(const ImageT* image) {
-  Geometry g;
-  for (int i = 0; i < 3; ++i) {
-    g.spacing[i] = image->GetSpacing()[i];
-    g.origin[i] = image->GetOrigin()[i];
-    for (int j = 0; j < 3; ++j) g.direction[3 * i + j] = image->GetDirection()(i, j);
-  }
-  return g;
-}
-
-template <typename ImageT>
-void apply_geometry(ImageT* image, const Geometry& g) {
-  typename ImageT::SpacingType spacing;
-  typename ImageT::PointType origin;
-  typename ImageT::DirectionType direction;
-  for (int i = 0; i < 3; ++i) {
-    spacing[i] = g.spacing[i];
-    origin[i] = g.origin[i];
-    for (int j = 0; j < 3; ++j) direction(i, j) = g.direction[3 * i + j];
-  }
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  image->SetDirection(direction);
-}
 
 // [Z, Y, X] float32 -> an ITK image with the given geometry (copies).
 FloatImage::Pointer to_itk(const torch::Tensor& zyx, const Geometry& g) {
