@@ -12,8 +12,6 @@
 
 namespace mis {
 
-namespace {
-
 std::string utc_now() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -22,6 +20,8 @@ std::string utc_now() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
 
 json stats_of(const std::vector<double>& v) {
   if (v.empty()) return {{"mean", nullptr}, {"std", nullptr}, {"n", 0}};

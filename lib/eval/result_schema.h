@@ -25,6 +25,9 @@ namespace mis {
 constexpr int kResultSchemaVersion = 1;
 constexpr const char* kResultSchema = "mis-spectral/result";
 
+// The time now in UTC, ISO 8601 ("2026-11-26T21:00:00Z").
+std::string utc_now();
+
 // The common header: schema, version, kind, code version and creation time (UTC).
 json result_header(const std::string& kind);
 

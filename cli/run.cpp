@@ -1,0 +1,124 @@
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "core/error.h"
+#include "core/files.h"
+#include "core/subprocess.h"
+#include "experiment/runner.h"
+#include "experiment/study_status.h"
+
+namespace mis::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Set by SIGINT/SIGTERM: the current step finishes, the checkpoint is written, the study stops.
+std::atomic<bool> stop_signal{false};
+void request_stop(int) { stop_signal = true; }
+
+struct RunFlags {
+  std::string file;
+  std::string shard;
+  bool dry_run = false;
+  bool json = false;
+  int jobs = 1;
+  int threads = 0;
+  std::string device = "cpu";
+  std::string results;
+  std::string workdir = ".";
+  std::vector<std::string> only;
+};
+
+Shard choose_shard(const RunFlags& f) {
+  if (!f.shard.empty()) return parse_shard(f.shard);
+  return shard_from_slurm_environment().value_or(Shard{});
+}
+
+void add_run(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "run", "Run an experiment file: every run of its grid (train, then eval / noise-sweep / calibrate / explain), "
+             "skipping what is complete and resuming what was interrupted");
+  auto f = std::make_shared<RunFlags>();
+  cmd->add_option("experiment", f->file, "Experiment JSON (see experiments/README.md)")->required();
+  cmd->add_option("--shard", f->shard,
+                  "Take only shard K of N (K/N, 0 <= K < N): runs whose index is K mod N. Defaults to the Slurm job "
+                  "array's task when SLURM_ARRAY_TASK_ID is set");
+  cmd->add_flag("--dry-run", f->dry_run, "List the runs (of this shard) and how far each got; change nothing");
+  cmd->add_flag("--json", f->json, "With --dry-run: print the list as JSON");
+  cmd->add_option("--jobs,-j", f->jobs, "Runs at once, each in its own process logging to its run.log")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", f->threads, "LibTorch threads per run; 0 = the machine's cores divided among --jobs");
+  cmd->add_option("--device", f->device, "cpu | cuda | cuda:N");
+  cmd->add_option("--results", f->results, "Results folder (default: the experiment's \"results\", else results/NAME)");
+  cmd->add_option("--workdir", f->workdir,
+                  "Folder that relative paths in the experiment (data, prepare outputs, results) are relative to");
+  cmd->add_option("--only", f->only, "Run only these run ids (as listed by --dry-run)");
+  cmd->callback([f] {
+    const fs::path workdir = fs::absolute(f->workdir);
+    const Experiment experiment = load_experiment(f->file, workdir, f->results);
+    const Shard shard = choose_shard(*f);
+    if (f->dry_run) {
+      const json status = study_status(experiment, shard);
+      fmt::print("{}", f->json ? status.dump(2) + "\n" : format_study_status(status));
+      return;
+    }
+    std::vector<std::size_t> selected;
+    for (std::size_t i = 0; i < experiment.runs.size(); ++i) {
+      const auto& id = experiment.runs[i].id;
+      const bool named = f->only.empty() || std::find(f->only.begin(), f->only.end(), id) != f->only.end();
+      if (named && in_shard(i, shard)) selected.push_back(i);
+    }
+    for (const auto& id : f->only)
+      if (std::none_of(experiment.runs.begin(), experiment.runs.end(), [&](const RunSpec& r) { return r.id == id; }))
+        throw UserError(fmt::format("--only {}: no such run in {}; list them with --dry-run", id, f->file));
+
+    ensure_writable_dir(experiment.results);
+    write_json_atomic(experiment.results / "experiment.json", experiment.document);
+    prepare_datasets(experiment);
+
+    RunnerOptions options;
+    options.jobs = f->jobs;
+    options.device = f->device;
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    options.threads = f->threads > 0 ? f->threads : std::max(1, cores / f->jobs);
+    options.stop_requested = [] { return stop_signal.load(); };
+    options.child_command = {current_executable().string(), "run",          fs::absolute(f->file).string(),
+                             "--workdir",                   workdir.string(), "--results",
+                             experiment.results.string(),   "--threads",    std::to_string(options.threads),
+                             "--device",                    f->device,      "--only"};
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+
+    fmt::print("experiment {}: {} runs, {} in this shard ({}/{}), results in {}\n", experiment.name,
+               experiment.runs.size(), selected.size(), shard.index, shard.count, experiment.results.string());
+    const auto outcomes = execute_runs(experiment, selected, options);
+
+    std::vector<std::string> failed;
+    int done = 0, skipped = 0;
+    bool interrupted = false;
+    for (const auto& o : outcomes) {
+      if (o.result == RunResult::failed) failed.push_back(o.id);
+      done += o.result == RunResult::complete ? 1 : 0;
+      skipped += o.result == RunResult::skipped ? 1 : 0;
+      interrupted |= o.result == RunResult::interrupted;
+    }
+    fmt::print("{} runs done now, {} already complete, {} failed\n", done, skipped, failed.size());
+    if (interrupted || stop_signal)
+      throw UserError(fmt::format("{}: interrupted; checkpoints are saved, rerun the same command to resume", f->file));
+    if (!failed.empty())
+      throw UserError(fmt::format("{}: {} run(s) failed ({}); each run.json holds its error, fix it and rerun (complete "
+                                  "runs are skipped)",
+                                  f->file, failed.size(), fmt::join(failed, ", ")));
+  });
+}
+
+}  // namespace
+
+MIS_REGISTER_COMMAND(80, add_run);
+
+}  // namespace mis::cli

@@ -1,0 +1,43 @@
+#pragma once
+// Carrying out an experiment: generate its synthetic data, then for each selected run train
+// (resuming an interrupted run from its checkpoint) and perform the evaluations not yet done.
+// A run that fails is recorded with its error in run.json and does not stop the others.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "experiment/experiment.h"
+
+namespace mis {
+
+struct RunnerOptions {
+  int threads = 0;             // LibTorch threads for each run (0 = the cores shared among jobs)
+  std::string device = "cpu";
+  int jobs = 1;                // runs at once; above 1 each run is a child process
+  std::function<bool()> stop_requested;  // e.g. Ctrl-C: checkpoint, record, stop
+  // For jobs > 1: the command line that performs exactly one run (its id appended by the runner).
+  std::vector<std::string> child_command;
+};
+
+enum class RunResult { complete, skipped, failed, interrupted };
+
+struct RunOutcome {
+  std::string id;
+  RunResult result = RunResult::failed;
+  std::string error;
+  double seconds = 0;
+};
+
+// Writes the experiment's synthetic datasets that are absent. A lock beside each dataset makes
+// shards started together generate it once; a dataset written with other settings is an error.
+void prepare_datasets(const Experiment& experiment);
+
+// One run, in this process: train, then each evaluation not yet done; run.json after each stage.
+RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const RunnerOptions& options);
+
+// The runs at `indices` of experiment.runs: in this process one after another (jobs == 1), or
+// in up to `jobs` child processes, each logging to its run folder's run.log.
+std::vector<RunOutcome> execute_runs(const Experiment& experiment, const std::vector<std::size_t>& indices,
+                                     const RunnerOptions& options);
+
+}  // namespace mis
