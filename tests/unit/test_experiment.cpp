@@ -98,7 +98,7 @@ TEST_CASE("experiment run ids: stable across work folders, changed by anything t
 TEST_CASE("experiment files: mistakes are errors naming the file and the key") {
   const fs::path dir = fresh_experiment_dir("errors");
   const auto fails_with = [&](json doc, const std::string& text) {
-    CHECK_THROWS_WITH_AS(load(doc, dir), doctest::Contains(text), UserError);
+    CHECK_THROWS_WITH_AS(load(doc, dir), doctest::Contains(text.c_str()), UserError);
   };
   json doc = small_experiment();
   doc["gird"] = json::array();
