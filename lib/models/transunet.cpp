@@ -75,11 +75,16 @@ DecoderCupImpl::DecoderCupImpl(int hidden, int head_channels, const std::vector<
 }
 
 torch::Tensor DecoderCupImpl::forward(const torch::Tensor& tokens, int64_t grid_h, int64_t grid_w,
-                                      const std::vector<torch::Tensor>& skips) {
+                                      const std::vector<torch::Tensor>& skips,
+                                      const std::function<void(int, const torch::Tensor&)>& tap) {
   auto x = tokens.transpose(1, 2).reshape({tokens.size(0), tokens.size(2), grid_h, grid_w});
+  if (tap) tap(0, x);
   x = conv_more->forward(x);
-  for (size_t i = 0; i < blocks->size(); ++i)
+  if (tap) tap(1, x);
+  for (size_t i = 0; i < blocks->size(); ++i) {
     x = blocks->ptr<DecoderBlockImpl>(i)->forward(x, i < skips.size() ? skips[i] : torch::Tensor());
+    if (tap) tap(2 + static_cast<int>(i), x);
+  }
   return x;
 }
 
@@ -104,14 +109,29 @@ TransUNetImpl::TransUNetImpl(const TransUNetOptions& opts) : options(opts) {
   head = register_module("head", nn::Conv2d(nn::Conv2dOptions(opts.decoder_channels.back(), opts.num_classes, 3).padding(1)));
 }
 
+std::vector<std::string> TransUNetImpl::feature_layers() const {
+  // Index order is the order forward passes to keep(): "resnet" first when there is a CNN.
+  std::vector<std::string> names;
+  if (options.hybrid) names.push_back("resnet");
+  names.push_back("transformer");
+  names.push_back("decoder.head");
+  for (std::size_t i = 0; i < options.decoder_channels.size(); ++i) names.push_back("decoder." + std::to_string(i));
+  return names;
+}
+
 torch::Tensor TransUNetImpl::forward(torch::Tensor x) {
   if (options.in_channels == 1) x = x.repeat({1, 3, 1, 1});
   std::vector<torch::Tensor> skips;
-  if (resnet) std::tie(x, skips) = resnet->forward(x);
+  if (resnet) {
+    std::tie(x, skips) = resnet->forward(x);
+    keep(0, x);
+  }
   const int64_t grid_h = x.size(2) / (resnet ? 1 : kPatch), grid_w = x.size(3) / (resnet ? 1 : kPatch);
   auto tokens = encoder->forward(embeddings->forward(x));
   skips.resize(std::min<size_t>(skips.size(), options.n_skip));
-  return head->forward(decoder->forward(tokens, grid_h, grid_w, skips));
+  const int first = resnet ? 1 : 0;
+  return head->forward(decoder->forward(tokens, grid_h, grid_w, skips,
+                                        [&](int stage, const torch::Tensor& map) { keep(first + stage, map); }));
 }
 
 std::vector<NpzBinding> TransUNetImpl::npz_bindings() {

@@ -10,6 +10,7 @@
 // (same structure, narrow and shallow, for CPUs). Options `pretrained` (an .npz file of
 // Google's ViT/R50+ViT ImageNet-21k checkpoints) and `pretrained_partial` load weights
 // into the encoder at construction; see pretrained_mapping.h.
+#include <functional>
 #include <vector>
 
 #include "core/json.h"
@@ -56,9 +57,11 @@ TORCH_MODULE(DecoderBlock);
 
 struct DecoderCupImpl : torch::nn::Module {
   DecoderCupImpl(int hidden, int head_channels, const std::vector<int>& channels, const std::vector<int>& skip_channels);
-  // tokens [B, gh*gw, hidden]; skips deepest first, as many as are used.
+  // tokens [B, gh*gw, hidden]; skips deepest first, as many as are used. `tap`, when set, sees
+  // each stage's feature map: 0 the tokens as a grid, 1 after conv_more, 2+i after block i.
   torch::Tensor forward(const torch::Tensor& tokens, int64_t grid_h, int64_t grid_w,
-                        const std::vector<torch::Tensor>& skips);
+                        const std::vector<torch::Tensor>& skips,
+                        const std::function<void(int stage, const torch::Tensor&)>& tap = nullptr);
   torch::nn::Sequential conv_more{nullptr};
   torch::nn::ModuleList blocks{nullptr};
 };
@@ -68,6 +71,11 @@ struct TransUNetImpl : SegmentationModelImpl {
   explicit TransUNetImpl(const TransUNetOptions& options);
   torch::Tensor forward(torch::Tensor images) override;
   int size_divisor() const override { return 16; }
+  // "resnet" (the CNN's 1/16 map; hybrid only), "transformer" (the ViT's tokens as a 1/16
+  // grid), "decoder.head" (conv_more), "decoder.0".."decoder.3" (coarse to fine); the default
+  // is the last decoder block, the full-resolution map the segmentation head reads.
+  std::vector<std::string> feature_layers() const override;
+  std::string default_feature_layer() const override { return "decoder.3"; }
   // One binding per encoder parameter that Google's .npz checkpoints provide (the decoder
   // and head are trained from scratch, as in the paper).
   std::vector<NpzBinding> npz_bindings();

@@ -53,15 +53,27 @@ UNetImpl::UNetImpl(const UNetOptions& opts) : options(opts) {
   head = register_module("head", nn::Conv2d(nn::Conv2dOptions(opts.base_width, opts.num_classes, 1)));
 }
 
+std::vector<std::string> UNetImpl::feature_layers() const {
+  // Index i here is the index forward passes to keep(): stem 0, down blocks 1..depth, up blocks depth+1...
+  std::vector<std::string> names{"stem"};
+  for (int level = 0; level + 1 < options.depth; ++level) names.push_back("encoder." + std::to_string(level));
+  names.push_back("bottleneck");
+  for (int level = 0; level < options.depth; ++level) names.push_back("decoder." + std::to_string(level));
+  return names;
+}
+
+std::string UNetImpl::default_feature_layer() const { return "decoder." + std::to_string(options.depth - 1); }
+
 torch::Tensor UNetImpl::forward(torch::Tensor x) {
   std::vector<torch::Tensor> skips;
-  x = stem->forward(x);
+  int layer = 0;
+  x = keep(layer++, stem->forward(x));
   for (const auto& block : *down) {
     skips.push_back(x);
-    x = block->as<DoubleConv>()->forward(torch::max_pool2d(x, 2));
+    x = keep(layer++, block->as<DoubleConv>()->forward(torch::max_pool2d(x, 2)));
   }
   for (const auto& block : *up) {
-    x = block->as<UpBlock>()->forward(x, skips.back());
+    x = keep(layer++, block->as<UpBlock>()->forward(x, skips.back()));
     skips.pop_back();
   }
   return head->forward(x);

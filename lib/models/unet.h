@@ -38,6 +38,11 @@ struct UNetImpl : SegmentationModelImpl {
   explicit UNetImpl(const UNetOptions& options);
   torch::Tensor forward(torch::Tensor images) override;
   int size_divisor() const override { return 1 << options.depth; }
+  // "stem", "encoder.0".."encoder.<depth-2>" (the downsampling blocks), "bottleneck" (the
+  // deepest one), "decoder.0".."decoder.<depth-1>" (coarse to fine); the default is the last
+  // decoder block, the full-resolution map the 1x1 head reads.
+  std::vector<std::string> feature_layers() const override;
+  std::string default_feature_layer() const override;
 
   UNetOptions options;
   DoubleConv stem{nullptr};
