@@ -5,7 +5,7 @@ BIN     := $(BUILD)/mis-spectral
 DEMO    ?= demo
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo bench bench-deps clean
 
 all: build
 
@@ -24,6 +24,14 @@ test: build
 # The synthetic study: benchmark, spatial-only and spatial+spectral UNet, IID/OOD eval, report.
 demo: build
 	bash scripts/demo.sh $(BIN) $(DEMO)
+
+# The UNet training step at 224x224, batch 4, in C++ and in Python PyTorch, fp32 and bf16, with
+# the ratio (scripts/bench.sh; BENCH_ARGS e.g. "--steps 5"). Needs python3-torch: make bench-deps.
+bench-deps:
+	@bash scripts/install-deps.sh --with-python-torch
+
+bench: build
+	bash scripts/bench.sh $(BIN) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(DEMO)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mis-spectral builds against. Does nothing when all are present;
 # uses sudo when not run as root.
+# Usage: install-deps.sh [--with-python-torch]   (the option adds python3-torch, the Python
+# side of `make bench`; plain `make deps` never installs it)
 set -euo pipefail
 packages=(
   build-essential cmake git
@@ -10,6 +12,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libzip-dev              # reads the .npz pre-trained weights
 )
+if [ "${1:-}" = "--with-python-torch" ]; then
+  packages+=(python3-torch)  # the same LibTorch 1.13, from Python: tests/perf/pytorch_reference.py
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,7 +26,9 @@ json to_json(const TrainConfig& c) {
           {"checkpoint_every", c.checkpoint_every},
           {"log_every", c.log_every},
           {"threads", c.threads},
-          {"device", c.device}};
+          {"device", c.device},
+          {"precision", c.precision},
+          {"channels_last", c.channels_last}};
 }
 
 TrainConfig train_config_from_json(const json& given, const std::string& source) {
@@ -55,6 +57,8 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
     c.log_every = j.at("log_every").get<int64_t>();
     c.threads = j.at("threads").get<int>();
     c.device = j.at("device").get<std::string>();
+    c.precision = j.at("precision").get<std::string>();
+    c.channels_last = j.at("channels_last").get<bool>();
   } catch (const json::exception& e) {
     throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
   }
@@ -64,12 +68,14 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
   if (c.iterations < 0 || c.epochs < 0) throw UserError(source + ": iterations and epochs cannot be negative");
   if (c.checkpoint_every < 1 || c.log_every < 1) throw UserError(source + ": checkpoint_every and log_every must be >= 1");
   if (c.optimizer.lr <= 0) throw UserError(source + ": lr must be positive");
+  if (c.precision != "fp32" && c.precision != "bf16")
+    throw UserError(source + ": precision must be fp32 or bf16, got '" + c.precision + "'");
   return c;
 }
 
 json identity_of(const TrainConfig& c) {
   json j = to_json(c);
-  for (const char* runtime_only : {"output", "threads", "device", "checkpoint_every", "log_every"}) j.erase(runtime_only);
+  for (const char* runtime_only : {"output", "threads", "device", "checkpoint_every", "log_every", "channels_last"}) j.erase(runtime_only);
   return j;
 }
 

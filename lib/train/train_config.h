@@ -37,6 +37,8 @@ struct TrainConfig {
   int64_t log_every = 10;
   int threads = 0;             // 0 = all cores
   std::string device = "cpu";
+  std::string precision = "fp32";  // "fp32" | "bf16" (autocast; train/precision.h)
+  bool channels_last = false;      // NHWC weights and activations (train/step.h)
 };
 
 json to_json(const TrainConfig& c);
@@ -44,7 +46,9 @@ json to_json(const TrainConfig& c);
 TrainConfig train_config_from_json(const json& j, const std::string& source);
 
 // The keys that define what is trained (not where or how fast): checkpoints must agree on
-// these to be resumed, and experiment ids hash them.
+// these to be resumed, and experiment ids hash them. `precision` is part of it (bf16 rounds
+// every convolution); `channels_last` is not: like the thread count it only changes the order
+// of floating-point sums inside a convolution, so a run may be resumed with it switched.
 json identity_of(const TrainConfig& c);
 
 // Total optimiser steps for a dataset of `num_slices` slices.

@@ -18,6 +18,7 @@
 #include "data/slices.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
+#include "train/step.h"
 
 namespace mis {
 
@@ -28,23 +29,6 @@ fs::path train_log_path(const fs::path& run_dir) { return run_dir / "train_log.j
 fs::path train_summary_path(const fs::path& run_dir) { return run_dir / "train_summary.json"; }
 
 namespace {
-
-struct Batch {
-  torch::Tensor images;  // [B, C, H, W]
-  torch::Tensor labels;  // [B, H, W] int64
-};
-
-Batch make_batch(const SlicePool& pool, const std::vector<int64_t>& indices, const AugmentOptions& augment,
-                 std::uint64_t seed, int64_t step) {
-  std::vector<torch::Tensor> images, labels;
-  for (std::size_t b = 0; b < indices.size(); ++b) {
-    const Sample in{pool.images[indices[b]], pool.labels[indices[b]].to(torch::kLong)};
-    const Sample out = augment_sample(in, augment, derive_seed(seed, {0xA06ull, static_cast<std::uint64_t>(step), b}));
-    images.push_back(out.image);
-    labels.push_back(out.label);
-  }
-  return {torch::stack(images), torch::stack(labels)};
-}
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& o, torch::nn::Module& model) {
   if (o.name == "adamw")
@@ -100,6 +84,9 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
 
   const torch::Device device = parse_device(config.device);
   configure_threads(config.threads);
+  const StepSettings step_settings{device, parse_precision(config.precision), config.channels_last};
+  if (const auto warning = check_precision(step_settings.precision, device); !warning.empty())
+    fmt::print(stderr, "{}\n", warning);
   const auto dataset = open_dataset(config.data, config.split);
   const DatasetInfo& info = dataset->info();
 
@@ -120,7 +107,7 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
   if (pool.images.size(2) % divisor != 0 || pool.images.size(3) % divisor != 0)
     throw UserError(fmt::format("model {} needs slice sizes divisible by {}, the data has {}x{}; set --patch-size",
                                 spec.name, divisor, pool.images.size(2), pool.images.size(3)));
-  model->to(device);
+  prepare_model(*model, step_settings);
   auto optimizer = make_optimizer(config.optimizer, *model);
 
   const int64_t total = total_steps(config, pool.size());
@@ -137,6 +124,7 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     const CheckpointMeta stored = read_checkpoint_meta(ckpt);
     require_same_identity(ckpt, stored.train_config, config);
     load_checkpoint_state(ckpt, *model, optimizer.get());
+    prepare_model(*model, step_settings);  // loading may replace the weights' storage and layout
     start = stored.step;
     outcome.resumed_from = start;
     if (start >= total && fs::exists(train_summary_path(run_dir))) {
@@ -153,10 +141,10 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
 
   BatchSchedule schedule(pool.size(), config.batch_size, config.seed);
   const auto prepare = [&](int64_t step) {
-    return make_batch(pool, schedule.indices(step), config.augment, config.seed, step);
+    return make_train_batch(pool, schedule.indices(step), config.augment, config.seed, step, device.is_cuda());
   };
   // The next batch is assembled on another thread while the current step runs.
-  std::future<Batch> next = std::async(std::launch::async, prepare, start);
+  std::future<TrainBatch> next = std::async(std::launch::async, prepare, start);
 
   Progress progress("train", total, start);
   const auto t0 = std::chrono::steady_clock::now();
@@ -164,25 +152,22 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
   int64_t since_log = 0;
   model->train();
   for (int64_t step = start; step < total; ++step) {
-    Batch batch = next.get();
+    TrainBatch batch = next.get();
     if (step + 1 < total) next = std::async(std::launch::async, prepare, step + 1);
 
     const double lr = poly_lr(config.optimizer, step, total);
     set_learning_rate(*optimizer, lr);
-    const auto logits = model->forward(batch.images.to(device));
-    const LossTerms terms = compute_objective(logits, batch.labels.to(device), config.loss);
-    optimizer->zero_grad();
-    terms.total.backward();
-    optimizer->step();
+    const LossTerms terms = train_step(*model, *optimizer, batch, config.loss, step_settings);
+    const auto [total_loss, spatial, spectral] = read_loss_terms(terms);
 
-    last_loss = terms.total.item<double>();
+    last_loss = total_loss;
     if (!std::isfinite(last_loss))
       throw UserError(fmt::format("training diverged at step {}: the loss is {}; the last checkpoint in {} is kept. "
                                   "Lower --lr or check the data for NaN",
                                   step + 1, last_loss, run_dir.string()));
     sum_loss += last_loss;
-    sum_spatial += terms.spatial.item<double>();
-    sum_spectral += terms.spectral.item<double>();
+    sum_spatial += spatial;
+    sum_spectral += spectral;
     ++since_log;
 
     const int64_t done = step + 1;

@@ -1,0 +1,53 @@
+#include <fmt/format.h>
+
+#include "bench/bench.h"
+#include "commands.h"
+#include "config_flags.h"
+#include "core/error.h"
+#include "core/json.h"
+
+namespace mis::cli {
+
+namespace {
+
+void add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "bench", "Training-step and inference throughput of a model on this machine, against its measured peak rates");
+  auto flags = std::make_shared<ConfigFlags>(cmd, to_json(BenchConfig{}));
+  auto json_out = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  flags->add_config_file_option();
+  flags->add("--model", "/model/name", "Model preset (see model-info)");
+  flags->add("--model-options", "/model/options", "JSON object overriding preset options");
+  flags->add("--channels", "/in_channels", "Input channels");
+  flags->add("--classes", "/num_classes", "Output classes, background included");
+  flags->add("--size", "/size", "Square input size in pixels");
+  flags->add("--batch-size", "/batch_size", "Images per step");
+  flags->add("--warmup", "/warmup", "Untimed steps before the timed ones");
+  flags->add("--steps", "/steps", "Timed training steps (and inference batches, data batches, loss runs)");
+  flags->add("--precision", "/precision", "fp32 | bf16 (bfloat16 autocast)");
+  flags->add_switch("--channels-last", "/channels_last", "NHWC memory format for weights and activations");
+  flags->add_switch("--no-prefetch", "/prefetch", "Assemble each batch inside the step instead of on another thread",
+                    false);
+  flags->add_switch("--no-peak", "/measure_peak", "Skip measuring the machine's matmul and convolution rates", false);
+  flags->add("--lambda", "/loss/lambda", "Weight of the spectral loss in the objective");
+  flags->add("--spectral-mode", "/loss/spectral_mode", "amplitude | complex | real-imag");
+  flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
+  flags->add("--device", "/device", "cpu | cuda | cuda:N");
+  flags->add("--seed", "/seed", "Seed for the weights and the synthetic batches");
+  cmd->add_option("--json-out", *json_out, "Also write the report as JSON to this file");
+  cmd->add_flag("--json", *as_json, "Print JSON instead of the table");
+  cmd->callback([flags, json_out, as_json] {
+    const BenchConfig config = bench_config_from_json(flags->resolve(), "bench settings");
+    const json report = run_bench(config, [](const std::string& line) { fmt::print(stderr, "bench: {}\n", line); });
+    if (!json_out->empty()) write_json_atomic(*json_out, report);
+    if (*as_json) fmt::print("{}\n", report.dump(2));
+    else fmt::print("{}", format_bench(report));
+  });
+}
+
+}  // namespace
+
+MIS_REGISTER_COMMAND(100, add_bench);
+
+}  // namespace mis::cli

@@ -1,0 +1,46 @@
+#pragma once
+// `mis-spectral bench`: how fast one model trains and predicts on this machine, measured with
+// the same step `train` runs (train/step.h), set against the machine's own matrix-product and
+// convolution rates (bench/peak.h).
+#include <string>
+
+#include "core/json.h"
+#include "losses/objective.h"
+#include "models/model_info.h"
+#include "models/registry.h"
+
+namespace mis {
+
+struct BenchConfig {
+  ModelSpec model{"unet"};
+  int64_t size = 224;       // square input, pixels
+  int64_t batch_size = 4;
+  int64_t warmup = 1;       // untimed steps first (allocations, oneDNN kernel creation)
+  int64_t steps = 3;        // timed training steps (and inference batches)
+  std::string precision = "fp32";
+  bool channels_last = false;
+  bool prefetch = true;     // assemble the next batch on another thread during the step (as train does)
+  bool measure_peak = true;
+  LossConfig loss;          // the objective; lambda > 0 includes the spectral term
+  int threads = 0;          // 0 = all cores
+  std::string device = "cpu";
+  std::uint64_t seed = 0;
+};
+
+json to_json(const BenchConfig& c);
+BenchConfig bench_config_from_json(const json& j, const std::string& source);
+
+// Training FLOPs from the forward count, by the usual convention (Kaplan et al. 2020, and
+// the 221 GFLOP per UNet image): backward = 2 x forward (gradients with respect to
+// the activations and to the weights), so a step is 3 x forward.
+int64_t training_flops(const FlopCount& forward);
+
+// Runs the benchmark; `log` receives one line per phase (may be empty). Returns the JSON
+// report: {"config", "machine", "peak", "flops", "train", "inference", "spectral", "data",
+// "memory"} (see results/bench/README.md for every field).
+json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log = {});
+
+// The readable table of a run_bench report.
+std::string format_bench(const json& report);
+
+}  // namespace mis

@@ -1,0 +1,70 @@
+#include "train/step.h"
+
+#include "core/rng.h"
+
+namespace mis {
+
+TrainBatch make_train_batch(const SlicePool& pool, const std::vector<int64_t>& indices, const AugmentOptions& augment,
+                            std::uint64_t seed, int64_t step, bool pin) {
+  std::vector<torch::Tensor> images, labels;
+  for (std::size_t b = 0; b < indices.size(); ++b) {
+    const Sample in{pool.images[indices[b]], pool.labels[indices[b]].to(torch::kLong)};
+    const Sample out = augment_sample(in, augment, derive_seed(seed, {0xA06ull, static_cast<std::uint64_t>(step), b}));
+    images.push_back(out.image);
+    labels.push_back(out.label);
+  }
+  TrainBatch batch{torch::stack(images), torch::stack(labels)};
+  if (pin) {
+    batch.images = batch.images.pin_memory();
+    batch.labels = batch.labels.pin_memory();
+  }
+  return batch;
+}
+
+void prepare_model(torch::nn::Module& model, const StepSettings& settings) {
+  model.to(settings.device);
+  if (!settings.channels_last) return;
+  // nn::Module::to has no memory-format overload in C++; set_data keeps each parameter's
+  // identity (and registration) while changing its strides.
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+torch::Tensor step_input(const torch::Tensor& images, const StepSettings& settings) {
+  // non_blocking only matters (and is only safe) from pinned memory to a CUDA device.
+  auto x = images.to(settings.device, /*non_blocking=*/images.is_pinned());
+  return settings.channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+}
+
+LossTerms forward_objective(SegmentationModelImpl& model, const TrainBatch& batch, const LossConfig& loss,
+                            const StepSettings& settings) {
+  torch::Tensor logits;
+  {
+    AutocastGuard autocast(settings.precision, settings.device);
+    logits = model.forward(step_input(batch.images, settings));
+  }
+  // The objective (softmax, FFT, correlations) stays float32: cuFFT/pocketfft have no bf16
+  // transforms, and the SCC's variances lose too much in bf16's 8-bit mantissa.
+  logits = logits.to(torch::kFloat32).contiguous();
+  const auto labels = batch.labels.to(settings.device, /*non_blocking=*/batch.labels.is_pinned());
+  return compute_objective(logits, labels, loss);
+}
+
+LossTerms train_step(SegmentationModelImpl& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
+                     const LossConfig& loss, const StepSettings& settings) {
+  LossTerms terms = forward_objective(model, batch, loss, settings);
+  optimizer.zero_grad();
+  terms.total.backward();
+  optimizer.step();
+  return terms;
+}
+
+std::array<double, 3> read_loss_terms(const LossTerms& terms) {
+  const auto host =
+      torch::stack({terms.total.detach(), terms.spatial.detach(), terms.spectral.detach()}).to(torch::kCPU, torch::kDouble);
+  const auto a = host.accessor<double, 1>();
+  return {a[0], a[1], a[2]};
+}
+
+}  // namespace mis

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make bench`: the UNet training step at 224x224, batch 4, in C++ (mis-spectral bench) and in
+# Python PyTorch (tests/perf/pytorch_reference.py, the same LibTorch), in fp32 and bf16, and the
+# ratio of their step times. JSON for each run lands in $BENCH_OUT (default: bench/ beside BIN, in the build folder).
+# Usage: scripts/bench.sh BIN [--steps N] [--warmup N] [--size S] [--batch-size B] [--precisions "fp32 bf16"] [--channels-last]
+set -euo pipefail
+bin=${1:?usage: bench.sh BIN [options]}
+shift
+steps=3 warmup=1 size=224 batch=4 precisions="fp32 bf16" cl=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --steps) steps=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --batch-size) batch=$2; shift 2 ;;
+    --precisions) precisions=$2; shift 2 ;;
+    --channels-last) cl="--channels-last"; shift ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+# Debian's python3-torch lives in the system interpreter, not in a pyenv/venv one.
+py=${PYTHON:-/usr/bin/python3}
+if ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "bench: $py cannot import torch; install it with: make bench-deps (Debian's python3-torch)" >&2
+  exit 2
+fi
+out=${BENCH_OUT:-$(dirname "$bin")/bench}
+mkdir -p "$out"
+printf '%-6s %-14s %12s %12s %10s\n' precision layout "C++ step s" "Python s" "Py/C++"
+for p in $precisions; do
+  "$bin" bench --model unet --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
+    --precision "$p" $cl --json-out "$out/cpp_$p.json" >"$out/cpp_$p.txt"
+  "$py" tests/perf/pytorch_reference.py --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
+    --precision "$p" $cl --json-out "$out/python_$p.json" >/dev/null
+  "$py" - "$out/cpp_$p.json" "$out/python_$p.json" "$p" "${cl:-nchw}" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["train"]["median_step_s"]
+p = json.load(open(sys.argv[2]))["median_step_s"]
+print(f"{sys.argv[3]:<9} {sys.argv[4]:<14} {c:12.3f} {p:12.3f} {p / c:10.2f}")
+PY
+  cat "$out/cpp_$p.txt"
+done
