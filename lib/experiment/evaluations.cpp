@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "eval/calibrate.h"
 #include "eval/evaluator.h"
+#include "eval/explain.h"
 #include "eval/noise_sweep.h"
 
 namespace mis {
@@ -17,6 +18,8 @@ const std::vector<EvaluationKind>& evaluation_kinds() {
        [](const json& c) { return run_noise_sweep(noise_sweep_config_from_json(c, "noise-sweep settings")); }},
       {"calibrate", "calibrate.json", to_json(CalibrateConfig{}), true,
        [](const json& c) { return run_calibrate(calibrate_config_from_json(c, "calibrate settings")); }},
+      {"explain", "explain.json", to_json(ExplainConfig{}), false,
+       [](const json& c) { return run_explain(explain_config_from_json(c, "explain settings")); }},
   };
   return kinds;
 }

@@ -89,7 +89,7 @@ const std::set<std::string> kTopLevelKeys = {"name",   "description", "results",
 
 // Keys the run fills in itself: an experiment setting them is a mistake worth naming.
 const std::set<std::string> kRunOwnedTrainKeys = {"data", "output", "threads", "device", "seed", "model", "loss"};
-const std::set<std::string> kRunOwnedEvalKeys = {"checkpoint", "data", "ood", "output", "threads", "device"};
+const std::set<std::string> kRunOwnedEvalKeys = {"checkpoint", "data", "ood", "output", "images", "threads", "device"};
 
 std::string hash8(const json& identity) {
   Fnv1a64 h;

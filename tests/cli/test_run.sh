@@ -14,7 +14,7 @@ cat > exp.json <<'JSON'
   "losses": {"spatial": {"lambda": 0}, "spectral": {"lambda": 0.5}},
   "train": {"iterations": 6, "batch_size": 2, "checkpoint_every": 2},
   "evaluations": {"eval": {"hd95": "medpy"}, "noise-sweep": {"types": ["gaussian"], "levels": [0, 0.1]},
-                  "calibrate": {}},
+                  "calibrate": {}, "explain": {"num_cases": 1}},
   "grid": [{"group": "main", "datasets": ["synth"], "models": ["tiny"], "losses": ["spatial", "spectral"],
             "seeds": [0, 1, 2]}]
 }
@@ -43,7 +43,7 @@ def load(root):
         rec = json.load(open(os.path.join(d, "run.json")))
         assert rec["status"] == "complete", (rid, rec)
         out[rid] = {f: [e["cases"] for e in json.load(open(os.path.join(d, f)))["evaluations"]]
-                    for f in ("eval.json", "noise.json", "calibrate.json")}
+                    for f in ("eval.json", "noise.json", "calibrate.json", "explain.json")}
     return out
 a, b = load(sys.argv[1]), load(sys.argv[2])
 sys.exit(0 if len(a) == 6 and a == b else 1)
