@@ -1,26 +1,14 @@
 #!/usr/bin/env bash
-# The demo study on the synthetic benchmark: the same small UNet trained twice with the same
-# seed, spatial-only (lambda 0) and spatial+spectral (lambda 0.5), evaluated on the source
-# domain (IID) and three unseen scanners (OOD), then the report. Rerunning skips what is done.
+# The demo: the synthetic study of experiments/synthetic.json (small UNet, spatial-only and
+# spatial+spectral, two seeds, IID + three unseen scanners, noise sweep, calibration), then the
+# report. Everything goes under OUTDIR; rerunning skips what is complete and resumes the rest.
 set -euo pipefail
 bin=${1:-build/mis-spectral}
 out=${2:-demo}
-iterations=${DEMO_ITERATIONS:-500}
 mkdir -p "$out"
-data="$out/synthetic"
-if [ ! -f "$data/synth.json" ]; then
-  "$bin" synth -o "$data" --cases 24 --test-cases 8 --size 96 --slices 12 --seed 0
-fi
-for lambda in 0 0.5; do
-  run="$out/runs/unet-small-lambda$lambda"
-  "$bin" train --data "$data/source" -o "$run" --model unet-small --lambda "$lambda" \
-    --iterations "$iterations" --batch-size 8 --seed 0 --resume
-  if [ ! -f "$run/eval.json" ]; then
-    "$bin" eval -c "$run/checkpoint.pt" --data "$data/source" \
-      --ood "$data/scanner-b" "$data/scanner-c" "$data/scanner-d" -o "$run/eval.json"
-  fi
-done
+start=$(date +%s)
+"$bin" run experiments/synthetic.json --workdir "$out"
 echo
-"$bin" report "$out/runs" -o "$out/report.md"
+"$bin" report "$out/results/synthetic" --out "$out/report"
 echo
-echo "report written to $out/report.md"
+echo "demo finished in $(( ($(date +%s) - start) / 60 )) min; report: $out/report/report.md and $out/report/index.html"

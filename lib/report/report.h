@@ -1,19 +1,30 @@
 #pragma once
-// Tables from result files: spatial-only against spatial+spectral, in-distribution and
-// out-of-distribution, mean (and std over seeds), and the difference in percentage points.
+// `report`: the paper's tables and figures from a results folder, written as one folder
+// (atomically, lib/core/files.h StagingDir):
+//   report.md    the headline table first, then IID, OOD, noise, calibration, ablations,
+//                interpretability, the paper's reported gains and the list of runs
+//   report.tex   the same tables as LaTeX (booktabs) table environments
+//   report.json  {"schema": "mis-spectral/report", "schema_version": 1, "title",
+//                 "tables": [see table_writers.h], "figures": [{"file", "title", "section"}],
+//                 "images": [{"file", "caption", "run"}]}
+//   tables/<id>.csv, figures/*.svg, images/<run>/*.png (copies of explain's PNGs), index.html
 #include <filesystem>
 #include <string>
-#include <vector>
 
 #include "core/json.h"
+#include "report/build_tables.h"
 
 namespace mis {
 
-// Reads every result JSON named (files, or folders searched recursively for *.json with the
-// result schema). A file that is not a result is an error naming it.
-std::vector<json> load_results(const std::vector<std::filesystem::path>& paths);
+constexpr const char* kReportSchema = "mis-spectral/report";
 
-// The Markdown report: a headline table (rows dataset x architecture) and one per OOD domain.
-std::string markdown_report(const std::vector<json>& results);
+std::string markdown_report(const ReportContent& r);
+std::string latex_report(const ReportContent& r);
+json report_json(const ReportContent& r);
+// index.html: every table, figure and Grad-CAM image, linked by relative paths.
+std::string html_report(const ReportContent& r);
+
+// Writes the whole folder; an explain image that is missing on disk is an error naming it.
+void write_report(const ReportContent& r, const std::filesystem::path& out_dir);
 
 }  // namespace mis

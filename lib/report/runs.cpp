@@ -1,0 +1,179 @@
+#include "report/runs.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "eval/result_schema.h"
+
+namespace mis {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The slot of a run a result document fills, by its "kind".
+std::optional<json>* slot_of(Run& run, const json& doc, const fs::path& file) {
+  const std::string kind = doc.value("kind", "");
+  if (kind == "eval") return &run.eval;
+  if (kind == "noise-sweep") return &run.noise;
+  if (kind == "calibrate") return &run.calibrate;
+  if (kind == "explain") {
+    run.explain_dir = file.parent_path();
+    return &run.explain;
+  }
+  return nullptr;  // e.g. "score" results have no trained model to compare: not part of the report
+}
+
+void attach(Run& run, json doc, const fs::path& file) {
+  auto* slot = slot_of(run, doc, file);
+  if (!slot) return;
+  if (*slot)
+    fail_file(file, fmt::format("a second '{}' result for run {} (the first is {}); keep one per run folder",
+                                doc.value("kind", ""), run.id, (**slot).value("_source", "?")));
+  doc["_source"] = file.string();
+  *slot = std::move(doc);
+}
+
+std::string str_or(const json& j, const char* key, const std::string& fallback) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
+}
+
+Run run_from_manifest(const json& m, const fs::path& file) {
+  Run run;
+  run.dir = file.parent_path();
+  run.id = str_or(m, "id", run.dir.filename().string());
+  run.status = str_or(m, "status", "pending");
+  if (run.status != "complete" && run.status != "failed" && run.status != "pending")
+    fail_file(file, "status '" + run.status + "' is not complete, failed or pending");
+  run.error = str_or(m, "error", "");
+  run.train_config = m.value("train_config", json::object());
+  const json labels = m.value("labels", json::object());
+  if (!labels.is_object()) fail_file(file, "\"labels\" must be an object");
+  try {
+    run.labels.dataset = str_or(labels, "dataset", "?");
+    run.labels.model = str_or(labels, "model", run.train_config.contains("model")
+                                                   ? run.train_config["model"].value("name", "?") : "?");
+    run.labels.variant = str_or(labels, "variant", "");
+    run.labels.group = str_or(labels, "group", "main");
+    run.labels.setting = str_or(labels, "setting", "");
+    run.labels.seed = labels.contains("seed") ? labels["seed"].get<int64_t>() : run.train_config.value("seed", 0);
+  } catch (const json::exception& e) {
+    fail_file(file, std::string("wrong type in \"labels\" (") + e.what() + ")");
+  }
+  if (run.labels.variant.empty()) {
+    const double lambda = run.train_config.contains("loss") ? run.train_config["loss"].value("lambda", 0.0) : 0.0;
+    run.labels.variant = lambda == 0 ? "spatial" : "spectral";
+  }
+  if (run.labels.variant != "spatial" && run.labels.variant != "spectral")
+    fail_file(file, "labels.variant '" + run.labels.variant + "' is not spatial or spectral");
+  return run;
+}
+
+// The training run a loose result belongs to: its train_config without the settings that
+// do not change what was trained.
+std::string training_identity(const json& result) {
+  json t = result.value("train_config", json::object());
+  for (const char* runtime_only : {"threads", "device", "checkpoint_every", "log_every"}) t.erase(runtime_only);
+  return t.dump();
+}
+
+}  // namespace
+
+RunLabels infer_labels(const json& result) {
+  RunLabels l;
+  const json& tc = result.contains("train_config") ? result["train_config"] : json::object();
+  // The training data's name: the IID evaluation, else the set noise-sweep corrupted (its
+  // --data, the training set's test split), else the training folder's name.
+  std::string dataset;
+  for (const char* role : {"iid", "noise"})
+    for (const auto& e : result.value("evaluations", json::array()))
+      if (dataset.empty() && e.value("role", "") == role && e.contains("dataset"))
+        dataset = str_or(e["dataset"], "name", "");
+  if (dataset.empty()) dataset = fs::path(str_or(tc, "data", "?")).filename().string();
+  l.dataset = dataset;
+  l.model = tc.contains("model") ? str_or(tc["model"], "name", "?") : "?";
+  if (l.model == "?" && result.contains("model")) l.model = str_or(result["model"], "name", "?");
+  const double lambda = tc.contains("loss") ? tc["loss"].value("lambda", 0.0) : 0.0;
+  l.variant = lambda == 0 ? "spatial" : "spectral";
+  l.group = "main";
+  l.seed = tc.value("seed", int64_t{0});
+  return l;
+}
+
+std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
+  std::vector<fs::path> manifests, results;
+  for (const auto& p : paths) {
+    if (!fs::exists(p)) throw UserError(p.string() + ": does not exist (expected a results folder or a result JSON)");
+    if (!fs::is_directory(p)) {
+      const json doc = read_json_file(p);
+      if (doc.is_object() && doc.value("schema", "") == kRunSchema) manifests.push_back(p);
+      else {
+        validate_result(doc, p.string());
+        results.push_back(p);
+      }
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const auto& e : fs::recursive_directory_iterator(p))
+      if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path());
+    std::sort(found.begin(), found.end());
+    for (const auto& f : found) {
+      // Inside folders, other JSON files (configs, the experiment file) are skipped, not errors.
+      const json doc = read_json_file(f);
+      if (!doc.is_object()) continue;
+      if (doc.value("schema", "") == kRunSchema) manifests.push_back(f);
+      else if (doc.value("schema", "") == kResultSchema) results.push_back(f);
+    }
+  }
+
+  std::vector<Run> runs;
+  std::map<fs::path, std::size_t> run_of_dir;
+  std::set<fs::path> seen;
+  for (const auto& f : manifests) {
+    if (!seen.insert(fs::weakly_canonical(f)).second) continue;
+    const fs::path dir = fs::weakly_canonical(f.parent_path());
+    if (run_of_dir.count(dir)) fail_file(f, "a second run.json for the same folder");
+    run_of_dir[dir] = runs.size();
+    runs.push_back(run_from_manifest(read_json_file(f), f));
+  }
+  std::map<std::string, std::size_t> loose;  // training identity -> index in runs
+  for (const auto& f : results) {
+    if (!seen.insert(fs::weakly_canonical(f)).second) continue;
+    json doc = read_json_file(f);
+    validate_result(doc, f.string());
+    const auto in_run = run_of_dir.find(fs::weakly_canonical(f.parent_path()));
+    if (in_run != run_of_dir.end()) {
+      attach(runs[in_run->second], std::move(doc), f);
+      continue;
+    }
+    const std::string identity = training_identity(doc);
+    auto it = loose.find(identity);
+    if (it == loose.end()) {
+      Run run;
+      run.dir = f.parent_path();
+      run.labels = infer_labels(doc);
+      run.train_config = doc.value("train_config", json::object());
+      run.id = fmt::format("{}/{}", run.dir.filename().string(), f.stem().string());
+      it = loose.emplace(identity, runs.size()).first;
+      runs.push_back(std::move(run));
+    }
+    attach(runs[it->second], std::move(doc), f);
+  }
+  return runs;
+}
+
+std::string experiment_name(const std::vector<fs::path>& paths) {
+  for (const auto& p : paths) {
+    const fs::path file = p / "experiment.json";
+    if (!fs::is_directory(p) || !fs::is_regular_file(file)) continue;
+    const json doc = read_json_file(file);
+    if (doc.is_object() && doc.contains("name") && doc["name"].is_string()) return doc["name"].get<std::string>();
+  }
+  return "";
+}
+
+}  // namespace mis

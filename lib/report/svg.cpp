@@ -1,0 +1,198 @@
+#include "report/svg.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace mis {
+
+std::string svg_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string header(const std::string& title) {
+  return fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+      "<text x=\"{2}\" y=\"22\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"middle\">{3}</text>\n",
+      kSvgWidth, kSvgHeight, (kPlotLeft + kPlotRight) / 2, svg_escape(title));
+}
+
+// A tick step of 1, 2 or 5 times a power of ten giving about `target` intervals.
+double nice_step(double span, int target) {
+  const double raw = span / target;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+std::string fmt_tick(double v, double step) {
+  const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+// Frame, ticks, grid and axis labels of a plot with the given maps.
+std::string axes(const AxisMap& x, const AxisMap& y, const std::string& x_label, const std::string& y_label,
+                 const std::vector<double>& x_ticks, double y_step) {
+  std::string s;
+  for (double v = y.lo; v <= y.hi + 1e-9 * y_step; v += y_step) {
+    const double py = y(v);
+    s += fmt::format("<line x1=\"{}\" y1=\"{:.2f}\" x2=\"{}\" y2=\"{:.2f}\" stroke=\"#e0e0e0\"/>\n", kPlotLeft, py,
+                     kPlotRight, py);
+    s += fmt::format("<text x=\"{}\" y=\"{:.2f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
+                     kPlotLeft - 6, py, fmt_tick(v, y_step));
+  }
+  double x_step = 1;
+  if (x_ticks.size() > 1) x_step = std::fabs(x_ticks[1] - x_ticks[0]);
+  for (double v : x_ticks) {
+    const double px = x(v);
+    s += fmt::format("<line x1=\"{0:.2f}\" y1=\"{1}\" x2=\"{0:.2f}\" y2=\"{2}\" stroke=\"#000\"/>\n", px, kPlotBottom,
+                     kPlotBottom + 4);
+    s += fmt::format("<text x=\"{:.2f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", px, kPlotBottom + 17,
+                     x_step >= 1 && v == std::round(v) ? fmt::format("{}", v) : fmt::format("{:g}", v));
+  }
+  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#000\"/>\n", kPlotLeft,
+                   kPlotTop, kPlotRight - kPlotLeft, kPlotBottom - kPlotTop);
+  s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", (kPlotLeft + kPlotRight) / 2,
+                   kSvgHeight - 12, svg_escape(x_label));
+  s += fmt::format("<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
+                   (kPlotTop + kPlotBottom) / 2, svg_escape(y_label));
+  return s;
+}
+
+// above: one row between the title and the plot, so it never hides a line; else a column in the
+// plot's top-left corner (empty in a reliability diagram unless a model is underconfident).
+std::string legend(const std::vector<std::pair<std::string, std::string>>& entries, bool above) {
+  std::string s;
+  if (!above) {
+    double y = kPlotTop + 14;
+    for (const auto& [name, color] : entries) {
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"{}\"/>\n", kPlotLeft + 10, y - 4,
+                       color);
+      s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", kPlotLeft + 30, y, svg_escape(name));
+      y += 16;
+    }
+    return s;
+  }
+  double x = kPlotLeft;
+  const double y = kPlotTop - 10;
+  for (const auto& [name, color] : entries) {
+    s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"{}\"/>\n", x, y - 4, color);
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", x + 18, y, svg_escape(name));
+    x += 18 + 6.2 * static_cast<double>(name.size()) + 14;  // about 6 px per character at 11 px
+  }
+  return s;
+}
+
+}  // namespace
+
+AxisMap line_plot_x(const LinePlot& p) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : p.series)
+    for (double x : s.x) lo = std::min(lo, x), hi = std::max(hi, x);
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  if (hi == lo) hi = lo + 1;
+  return {lo, hi, kPlotLeft, kPlotRight};
+}
+
+AxisMap line_plot_y(const LinePlot& p) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : p.series)
+    for (std::size_t i = 0; i < s.y.size(); ++i) {
+      if (!s.y[i]) continue;
+      const double e = i < s.sd.size() && s.sd[i] ? *s.sd[i] : 0.0;
+      lo = std::min(lo, *s.y[i] - e);
+      hi = std::max(hi, *s.y[i] + e);
+    }
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  if (hi - lo < 1e-9) lo -= 0.5, hi += 0.5;
+  const double step = nice_step(hi - lo, 5);
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
+  if (p.y_min) lo = std::max(lo, *p.y_min);
+  if (p.y_max) hi = std::min(hi, *p.y_max);
+  if (hi <= lo) hi = lo + step;
+  return {lo, hi, kPlotBottom, kPlotTop};
+}
+
+std::string line_plot_svg(const LinePlot& p) {
+  const AxisMap x = line_plot_x(p), y = line_plot_y(p);
+  std::vector<double> ticks;
+  for (const auto& s : p.series)
+    for (double v : s.x)
+      if (std::find(ticks.begin(), ticks.end(), v) == ticks.end()) ticks.push_back(v);
+  std::sort(ticks.begin(), ticks.end());
+  std::string svg = header(p.title) + axes(x, y, p.x_label, p.y_label, ticks, nice_step(y.hi - y.lo, 5));
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& s : p.series) {
+    entries.emplace_back(s.name, s.color);
+    std::string points;
+    const auto flush = [&] {
+      if (!points.empty())
+        svg += fmt::format("<polyline class=\"series\" data-series=\"{}\" fill=\"none\" stroke=\"{}\" "
+                           "stroke-width=\"2\"{} points=\"{}\"/>\n",
+                           svg_escape(s.name), s.color, s.dashed ? " stroke-dasharray=\"6,4\"" : "", points);
+      points.clear();
+    };
+    for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!s.y[i]) {
+        flush();
+        continue;
+      }
+      const double px = x(s.x[i]), py = y(*s.y[i]);
+      points += fmt::format("{}{:.3f},{:.3f}", points.empty() ? "" : " ", px, py);
+      if (i < s.sd.size() && s.sd[i] && *s.sd[i] > 0)
+        svg += fmt::format("<line x1=\"{0:.3f}\" y1=\"{1:.3f}\" x2=\"{0:.3f}\" y2=\"{2:.3f}\" stroke=\"{3}\" "
+                           "stroke-opacity=\"0.6\"/>\n",
+                           px, y(std::max(y.lo, *s.y[i] - *s.sd[i])), y(std::min(y.hi, *s.y[i] + *s.sd[i])),
+                           s.color);
+      svg += fmt::format("<circle cx=\"{:.3f}\" cy=\"{:.3f}\" r=\"3\" fill=\"{}\"/>\n", px, py, s.color);
+    }
+    flush();
+  }
+  return svg + legend(entries, true) + "</svg>\n";
+}
+
+std::string reliability_svg(const std::string& title, const std::vector<ReliabilitySeries>& series) {
+  const AxisMap x{0, 1, kPlotLeft, kPlotRight}, y{0, 1, kPlotBottom, kPlotTop};
+  std::string svg = header(title) + axes(x, y, "confidence (top-label probability)", "accuracy",
+                                         {0, 0.2, 0.4, 0.6, 0.8, 1.0}, 0.2);
+  std::vector<std::pair<std::string, std::string>> entries;
+  const double k = static_cast<double>(std::max<std::size_t>(1, series.size()));
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    const auto& r = series[s];
+    entries.emplace_back(r.name, r.color);
+    for (std::size_t b = 0; b + 1 < r.edges.size() && b < r.accuracy.size(); ++b) {
+      if (!r.accuracy[b]) continue;  // empty bin: no bar (not a bar of height 0)
+      const double w = (r.edges[b + 1] - r.edges[b]) / k;
+      const double lo = r.edges[b] + w * static_cast<double>(s);
+      const double top = y(*r.accuracy[b]);
+      svg += fmt::format("<rect class=\"bin\" data-series=\"{}\" x=\"{:.3f}\" y=\"{:.3f}\" width=\"{:.3f}\" "
+                         "height=\"{:.3f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"white\" stroke-width=\"0.5\">"
+                         "<title>({:.3f}, {:.3f}]: accuracy {:.3f}, {} pixels</title></rect>\n",
+                         svg_escape(r.name), x(lo), top, x(lo + w) - x(lo), kPlotBottom - top, r.color, r.edges[b],
+                         r.edges[b + 1], *r.accuracy[b], b < r.count.size() ? r.count[b] : 0);
+    }
+  }
+  svg += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\" stroke-dasharray=\"5,4\"/>\n",
+                     kPlotLeft, kPlotBottom, kPlotRight, kPlotTop);
+  entries.emplace_back("perfect calibration", "#555");
+  return svg + legend(entries, false) + "</svg>\n";
+}
+
+}  // namespace mis

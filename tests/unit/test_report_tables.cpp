@@ -1,0 +1,361 @@
+// Report tables recomputed by hand from hand-made result files in the runs/<id>/ layout: means
+// and sample stds over two seeds, the difference in pp, the paired p over cases, "missing" and
+// "failed" cells for runs without results, CSV and report.json read back, polylines of the SVG
+// line plot mapping levels and DSCs linearly, and index.html linking only files that exist.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/files.h"
+#include "eval/result_schema.h"
+#include "report/report.h"
+#include "report/runs.h"
+#include "report/svg.h"
+#include "report/table_writers.h"
+
+using namespace mis;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("mis_report_test_" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// One evaluation with a single foreground class "LV"; summary.mean = the mean over cases.
+json evaluation(const std::string& role, const std::string& name, const std::vector<double>& dsc) {
+  json cases = json::array();
+  double sum = 0;
+  for (std::size_t i = 0; i < dsc.size(); ++i) {
+    cases.push_back({{"id", "case" + std::to_string(i)},
+                     {"domain", name},
+                     {"metrics", {{"LV", {{"dsc", dsc[i]}, {"iou", dsc[i] / (2 - dsc[i])}, {"missed", false}}}}}});
+    sum += dsc[i];
+  }
+  return {{"role", role},
+          {"dataset", {{"name", name}, {"domain", name}}},
+          {"cases", cases},
+          {"summary", {{"mean", {{"dsc", sum / static_cast<double>(dsc.size())}}}}}};
+}
+
+json train_config(double lambda, int seed, const std::string& out) {
+  return {{"data", "/data/acdc"}, {"output", out}, {"model", {{"name", "unet"}}},
+          {"loss", {{"lambda", lambda}}}, {"seed", seed}};
+}
+
+json eval_doc(double lambda, int seed, const std::vector<double>& iid, double ood_b, double ood_c) {
+  json doc = result_header("eval");
+  doc["train_config"] = train_config(lambda, seed, "run" + std::to_string(seed));
+  doc["evaluations"] = {evaluation("iid", "ACDC", iid), evaluation("ood", "B", {ood_b}), evaluation("ood", "C", {ood_c})};
+  return doc;
+}
+
+json noise_doc(double lambda, int seed, const std::vector<std::pair<double, double>>& level_dsc) {
+  json doc = result_header("noise-sweep");
+  doc["train_config"] = train_config(lambda, seed, "run" + std::to_string(seed));
+  doc["evaluations"] = json::array();
+  for (const auto& [level, dsc] : level_dsc) {
+    json e = evaluation("noise", "ACDC", {dsc});
+    e["noise"] = {{"type", "gaussian"}, {"level", level}};
+    doc["evaluations"].push_back(e);
+  }
+  return doc;
+}
+
+void write_run(const fs::path& root, const std::string& id, const std::string& dataset, const std::string& variant,
+               int seed, const std::string& status, const std::vector<std::pair<std::string, json>>& files) {
+  const fs::path dir = root / "runs" / id;
+  fs::create_directories(dir);
+  json run = {{"schema", kRunSchema}, {"schema_version", 1}, {"experiment", "test"}, {"id", id}, {"status", status},
+              {"labels", {{"dataset", dataset}, {"model", "unet"}, {"variant", variant}, {"group", "main"},
+                          {"setting", ""}, {"seed", seed}}},
+              {"train_config", train_config(variant == "spatial" ? 0.0 : 0.5, seed, id)}};
+  if (status == "failed") run["error"] = "out of memory";
+  write_json_atomic(dir / "run.json", run);
+  for (const auto& [name, doc] : files) write_json_atomic(dir / name, doc);
+}
+
+// The study: ACDC x unet, two seeds x two variants; Synapse x unet with the spectral run
+// pending and a failed spatial seed.
+fs::path make_study(const fs::path& root) {
+  write_run(root, "acdc-spatial-s0", "ACDC", "spatial", 0, "complete",
+            {{"eval.json", eval_doc(0, 0, {0.7, 0.8, 0.9}, 0.5, 0.7)},
+             {"noise.json", noise_doc(0, 0, {{0, 0.8}, {0.1, 0.6}, {0.3, 0.2}})}});
+  write_run(root, "acdc-spatial-s1", "ACDC", "spatial", 1, "complete",
+            {{"eval.json", eval_doc(0, 1, {0.74, 0.84, 0.94}, 0.6, 0.8)},
+             {"noise.json", noise_doc(0, 1, {{0, 0.84}, {0.1, 0.64}, {0.3, 0.3}})}});
+  write_run(root, "acdc-spectral-s0", "ACDC", "spectral", 0, "complete",
+            {{"eval.json", eval_doc(0.5, 0, {0.73, 0.83, 0.93}, 0.6, 0.8)},
+             {"noise.json", noise_doc(0.5, 0, {{0, 0.83}, {0.1, 0.7}, {0.3, 0.4}})}});
+  write_run(root, "acdc-spectral-s1", "ACDC", "spectral", 1, "complete",
+            {{"eval.json", eval_doc(0.5, 1, {0.77, 0.85, 0.96}, 0.7, 0.9)},
+             {"noise.json", noise_doc(0.5, 1, {{0, 0.86}, {0.1, 0.72}, {0.3, 0.5}})}});
+  write_run(root, "synapse-spatial-s0", "Synapse", "spatial", 0, "complete",
+            {{"eval.json", eval_doc(0, 0, {0.6, 0.7}, 0.5, 0.5)}});
+  write_run(root, "synapse-spatial-s1", "Synapse", "spatial", 1, "failed", {});
+  write_run(root, "synapse-spectral-s0", "Synapse", "spectral", 0, "pending", {});
+  return root;
+}
+
+const Table& table(const ReportContent& r, const std::string& id) {
+  for (const auto& t : r.tables)
+    if (t.id == id) return t;
+  FAIL("no table " << id);
+  throw;
+}
+
+std::size_t column(const Table& t, const std::string& name, std::size_t nth = 0) {
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i] == name && nth-- == 0) return i;
+  FAIL("no column " << name);
+  return 0;
+}
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char ch = line[i];
+      if (quoted) {
+        if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
+        else if (ch == '"') quoted = false;
+        else cell += ch;
+      } else if (ch == '"') quoted = true;
+      else if (ch == ',') cells.push_back(cell), cell.clear();
+      else cell += ch;
+    }
+    cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("report headline recomputed by hand: two seeds x two variants, missing and failed runs") {
+  TempDir tmp;
+  const auto runs = load_runs({make_study(tmp.path)});
+  REQUIRE(runs.size() == 7);
+  const ReportContent r = build_report(runs, "test");
+  const Table& h = table(r, "headline");
+  REQUIRE(h.rows.size() == 2);  // ACDC, Synapse (sorted)
+  const auto& acdc = h.rows[0];
+  CHECK(acdc[0].text == "ACDC");
+  // IID DSC: spatial seeds 0.80, 0.84 -> 82.00 ± sqrt(2^2 + 2^2) = 2.828; spectral 0.83, 0.86 -> 84.50 ± 2.121.
+  const auto& a = acdc[column(h, "IID DSC spatial")];
+  const auto& b = acdc[column(h, "IID DSC +spectral")];
+  CHECK(a.value == doctest::Approx(82.0));
+  CHECK(*a.sd == doctest::Approx(std::sqrt(8.0)));
+  CHECK(a.n == 2);
+  CHECK(b.value == doctest::Approx(84.5));
+  CHECK(*b.sd == doctest::Approx(std::sqrt(4.5)));
+  CHECK(acdc[column(h, "Δ pp")].value == doctest::Approx(2.5));
+  CHECK(display(acdc[column(h, "Δ pp")]) == "+2.50");
+  // Cases averaged over seeds: spatial (0.72, 0.82, 0.92), spectral (0.75, 0.84, 0.945):
+  // d = (0.03, 0.02, 0.025), all positive and untied: exact p = 2/8.
+  CHECK(acdc[column(h, "p")].value == doctest::Approx(0.25));
+  // OOD = mean over B and C: spatial 0.6, 0.7 -> 65 ± 7.071; spectral 0.7, 0.8 -> 75 ± 7.071.
+  CHECK(acdc[column(h, "OOD DSC spatial")].value == doctest::Approx(65.0));
+  CHECK(*acdc[column(h, "OOD DSC spatial")].sd == doctest::Approx(std::sqrt(50.0)));
+  CHECK(acdc[column(h, "Δ pp", 1)].value == doctest::Approx(10.0));
+  CHECK(acdc[column(h, "Paper Δ pp")].value == doctest::Approx(0.81));  // cardiac UNet
+
+  // Synapse: one complete spatial seed of two (the other failed), the spectral run pending.
+  const auto& syn = h.rows[1];
+  const auto& s = syn[column(h, "IID DSC spatial")];
+  CHECK(s.value == doctest::Approx(65.0));
+  CHECK(!s.sd.has_value());
+  CHECK(display(s) == "65.00 (1/2 seeds)");
+  CHECK(display(syn[column(h, "IID DSC +spectral")]) == "missing");
+  CHECK(display(syn[column(h, "Δ pp")]) == "missing");
+  CHECK(display(syn[column(h, "p")]) == "missing");
+  CHECK(display(syn[column(h, "Paper Δ pp")]) == "—");
+  const std::string md = to_markdown(h);
+  CHECK(md.find("| Synapse | unet | 65.00 (1/2 seeds) | missing | missing | missing |") != std::string::npos);
+
+  // Noise: gaussian 0.3: spatial 0.2, 0.3 -> 25; spectral 0.4, 0.5 -> 45.
+  const Table& n = table(r, "noise");
+  bool found = false;
+  for (const auto& row : n.rows)
+    if (row[0].text == "ACDC" && row[3].text == "0.3") {
+      found = true;
+      CHECK(row[4].value == doctest::Approx(25.0));
+      CHECK(row[5].value == doctest::Approx(45.0));
+      CHECK(row[6].value == doctest::Approx(20.0));
+    }
+  CHECK(found);
+  // The failed run shows as failed in the run list, the pending one as pending.
+  const Table& list = table(r, "runs");
+  int failed = 0, pending = 0;
+  for (const auto& row : list.rows) {
+    failed += row[7].text.rfind("failed", 0) == 0;
+    pending += row[7].text == "pending";
+  }
+  CHECK(failed == 1);
+  CHECK(pending == 1);
+}
+
+TEST_CASE("report runs of a group that all failed show failed, not a number") {
+  TempDir tmp;
+  write_run(tmp.path, "a", "X", "spatial", 0, "failed", {});
+  write_run(tmp.path, "b", "X", "spectral", 0, "complete", {{"eval.json", eval_doc(0.5, 0, {0.5}, 0.4, 0.4)}});
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  const auto& row = r.tables.front().rows.at(0);
+  CHECK(row[2].kind == Cell::Kind::failed);
+  CHECK(display(row[2]) == "failed");
+  CHECK(row[3].value == doctest::Approx(50.0));
+  CHECK(display(row[4]) == "missing");
+}
+
+TEST_CASE("report labels of result files without run.json are inferred") {
+  TempDir tmp;
+  write_json_atomic(tmp.path / "a" / "eval.json", eval_doc(0, 3, {0.5, 0.6}, 0.4, 0.4));
+  write_json_atomic(tmp.path / "b" / "eval.json", eval_doc(0.25, 3, {0.7, 0.6}, 0.4, 0.4));
+  // A second result of run b's training (same train_config) joins the same run.
+  write_json_atomic(tmp.path / "b" / "noise.json", noise_doc(0.25, 3, {{0, 0.6}}));
+  const auto runs = load_runs({tmp.path});
+  REQUIRE(runs.size() == 2);
+  for (const auto& run : runs) {
+    CHECK(run.labels.dataset == "ACDC");  // the IID evaluation's dataset
+    CHECK(run.labels.model == "unet");
+    CHECK(run.labels.group == "main");
+    CHECK(run.labels.seed == 3);
+  }
+  CHECK(runs[0].labels.variant == "spatial");
+  CHECK(runs[1].labels.variant == "spectral");
+  CHECK(runs[1].noise.has_value());
+}
+
+TEST_CASE("report folder: CSV and report.json read back equal the table numbers") {
+  TempDir tmp;
+  const ReportContent r = build_report(load_runs({make_study(tmp.path / "results")}), "test");
+  const fs::path out = tmp.path / "report";
+  write_report(r, out);
+  for (const char* f : {"report.md", "report.tex", "report.json", "index.html", "tables/headline.csv"})
+    CHECK(fs::is_regular_file(out / f));
+  CHECK(read_text_file(out / "report.md").rfind("# test\n\n### Headline", 0) == 0);
+  const auto csv = parse_csv(read_text_file(out / "tables" / "headline.csv"));
+  REQUIRE(csv.size() == 3);
+  const auto col = [&](const std::string& name) {
+    for (std::size_t i = 0; i < csv[0].size(); ++i)
+      if (csv[0][i] == name) return i;
+    FAIL("no CSV column " << name);
+    return std::size_t{0};
+  };
+  CHECK(std::stod(csv[1][col("IID DSC spatial")]) == doctest::Approx(82.0).epsilon(1e-12));
+  CHECK(std::stod(csv[1][col("IID DSC spatial sd")]) == doctest::Approx(std::sqrt(8.0)).epsilon(1e-12));
+  CHECK(std::stod(csv[1][col("IID DSC +spectral")]) == doctest::Approx(84.5).epsilon(1e-12));
+  CHECK(std::stod(csv[1][col("p")]) == doctest::Approx(0.25));
+  CHECK(csv[2][col("IID DSC +spectral")] == "missing");
+  CHECK(csv[2][col("IID DSC +spectral sd")] == "missing");
+  CHECK(csv[2][col("IID DSC spatial sd")].empty());  // one seed: no std, and not 0
+  const json j = read_json_file(out / "report.json");
+  CHECK(j["schema"] == kReportSchema);
+  const json& head = j["tables"][0];
+  CHECK(head["id"] == "headline");
+  CHECK(head["rows"][0][2]["value"].get<double>() == doctest::Approx(82.0));
+  CHECK(head["rows"][0][2]["n"] == 2);
+  CHECK(head["rows"][1][3] == json({{"status", "missing"}}));
+  // Writing again replaces the folder whole.
+  write_report(r, out);
+  CHECK(fs::is_regular_file(out / "index.html"));
+}
+
+TEST_CASE("report SVG line plot maps levels and DSCs linearly, a missing value breaks the line") {
+  LinePlot p;
+  p.title = "t";
+  p.series = {{"a", "#000", {0, 0.1, 0.3}, {80.0, 70.0, 40.0}, {}},
+              {"b", "#f00", {0, 0.1, 0.3}, {85.0, std::nullopt, 50.0}, {}}};
+  const std::string svg = line_plot_svg(p);
+  const std::regex poly("<polyline class=\"series\" data-series=\"([^\"]+)\"[^>]*points=\"([^\"]+)\"");
+  std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> lines;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), poly); it != std::sregex_iterator(); ++it) {
+    std::vector<std::pair<double, double>> pts;
+    std::istringstream in((*it)[2].str());
+    std::string pt;
+    while (in >> pt) {
+      const auto comma = pt.find(',');
+      pts.emplace_back(std::stod(pt.substr(0, comma)), std::stod(pt.substr(comma + 1)));
+    }
+    lines.emplace_back((*it)[1].str(), pts);
+  }
+  REQUIRE(lines.size() == 3);  // a; b before and after its gap
+  CHECK(lines[0].first == "a");
+  const auto& a = lines[0].second;
+  REQUIRE(a.size() == 3);
+  // x spans the plot exactly from level 0 to 0.3; px per level is constant.
+  CHECK(a[0].first == doctest::Approx(kPlotLeft));
+  CHECK(a[2].first == doctest::Approx(kPlotRight));
+  CHECK((a[1].first - a[0].first) / 0.1 == doctest::Approx((a[2].first - a[0].first) / 0.3).epsilon(1e-4));
+  // y: px per DSC point constant (and negative: up is better), matching the axis map.
+  const double slope = (a[1].second - a[0].second) / (70.0 - 80.0);
+  CHECK(slope < 0);
+  CHECK((a[2].second - a[0].second) / (40.0 - 80.0) == doctest::Approx(slope).epsilon(1e-4));
+  const AxisMap y = line_plot_y(p);
+  CHECK(y.lo <= 40.0);
+  CHECK(y.hi >= 85.0);
+  CHECK(a[0].second == doctest::Approx(y(80.0)).epsilon(1e-4));
+  CHECK(y(y.lo) == doctest::Approx(kPlotBottom));
+  CHECK(y(y.hi) == doctest::Approx(kPlotTop));
+  CHECK(lines[1].second.size() == 1);
+  CHECK(lines[2].second.size() == 1);
+  CHECK(lines[2].second[0].second == doctest::Approx(y(50.0)).epsilon(1e-4));
+}
+
+TEST_CASE("report index.html references only files that exist, Grad-CAM PNGs copied") {
+  TempDir tmp;
+  const fs::path results = make_study(tmp.path / "results");
+  // An explain result in one run folder, with its PNGs beside it.
+  const fs::path dir = results / "runs" / "acdc-spectral-s0";
+  fs::create_directories(dir / "explain");
+  for (const char* f : {"explain/c0_gradcam.png", "explain/c0_overlay.png"}) write_text_atomic(dir / f, "PNG");
+  json ex = result_header("explain");
+  ex["train_config"] = train_config(0.5, 0, "acdc-spectral-s0");
+  ex["evaluations"] = {{{"role", "iid"},
+                        {"cases",
+                         {{{"id", "case0"}, {"domain", "A"}, {"slice", 1}, {"class", "LV"}, {"energy_in_mask", 0.6},
+                           {"images", {{"gradcam", "explain/c0_gradcam.png"}, {"overlay", "explain/c0_overlay.png"}}}}}},
+                        {"summary", {{"mean", {{"energy_in_mask", 0.6}}}}}}};
+  write_json_atomic(dir / "explain.json", ex);
+  const fs::path out = tmp.path / "out";
+  write_report(build_report(load_runs({results}), "t"), out);
+  const std::string html = read_text_file(out / "index.html");
+  const std::regex ref("(src|href)=\"([^\"#][^\"]*)\"");
+  int refs = 0, pngs = 0, svgs = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), ref); it != std::sregex_iterator(); ++it) {
+    const std::string target = (*it)[2].str();
+    CHECK_MESSAGE(fs::is_regular_file(out / target), target);
+    CHECK(target.find("..") == std::string::npos);
+    CHECK(fs::path(target).is_relative());
+    ++refs;
+    pngs += target.size() > 4 && target.substr(target.size() - 4) == ".png";
+    svgs += target.size() > 4 && target.substr(target.size() - 4) == ".svg";
+  }
+  CHECK(refs > 10);
+  CHECK(pngs == 4);  // two images, each as <a href> and <img src>
+  CHECK(svgs >= 2);  // the noise plot (gaussian, ACDC and Synapse has none) as img and link
+  CHECK(read_text_file(out / "images" / "acdc-spectral-s0" / "001_case0_LV_gradcam.png") == "PNG");
+  // A missing PNG is an error naming it, and no report folder is written.
+  fs::remove(dir / "explain" / "c0_overlay.png");
+  CHECK_THROWS_WITH_AS(write_report(build_report(load_runs({results}), "t"), tmp.path / "out2"),
+                       doctest::Contains("c0_overlay.png"), UserError);
+  CHECK(!fs::exists(tmp.path / "out2"));
+}
