@@ -24,6 +24,12 @@ void add_eval(CLI::App& app) {
   flags->add("--hd95", "/hd95",
              "HD95 definition: medpy (pooled 95th percentile, TransUNet's) | monai (max of the directed 95th "
              "percentiles) | off");
+  flags->add("--save-predictions", "/save_predictions",
+             "Folder for the predicted label maps: <role>-<dataset>/<case>.nii.gz (volumes) or .png (2-D images), "
+             "in each case's geometry, readable by score");
+  flags->add_switch("--save-probabilities", "/save_probabilities",
+                    "Also write each class's softmax probability map as float NIfTI into "
+                    "<role>-<dataset>-probabilities/ (needs --save-predictions)");
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   cmd->callback([flags, ood] {

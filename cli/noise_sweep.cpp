@@ -48,6 +48,9 @@ void add_noise_sweep(CLI::App& app) {
                }
                return levels;
              });
+  flags->add("--type-levels", "/type_levels",
+             "JSON object of levels for particular types, replacing --levels for them, e.g. "
+             "'{\"blur\":[0,0.5,1,2]}' (blur's level is a sigma in pixels, gamma's an exponent shift)");
   flags->add("--seed", "/seed", "Seed of the corruptions: the same seed gives every model identical inputs");
   flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
   flags->add("--batch-size", "/batch_size", "Slices per forward pass");

@@ -16,6 +16,8 @@ struct EvalConfig {
   int64_t batch_size = 16;           // slices per forward pass
   std::string convention = "nnunet"; // empty-mask rule: nnunet | transunet
   std::string hd95 = "medpy";        // HD95 definition: medpy | monai | off
+  std::string save_predictions;      // folder for predicted label maps ("" = none)
+  bool save_probabilities = false;   // also the softmax probability of each class (needs save_predictions)
   int threads = 0;
   std::string device = "cpu";
 };

@@ -9,6 +9,8 @@
 #include "core/progress.h"
 #include "core/runtime.h"
 #include "data/slices.h"
+#include "data/volume_io.h"
+#include "eval/prediction_writer.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
 #include "train/checkpoint.h"
@@ -68,7 +70,7 @@ namespace {
 
 json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, const std::string& role,
                       const std::vector<std::string>& class_names, const InferenceSettings& settings,
-                      EmptyConvention convention, const std::optional<Hd95Variant>& hd95) {
+                      EmptyConvention convention, const std::optional<Hd95Variant>& hd95, const EvalConfig& config) {
   const DatasetInfo& info = dataset.info();
   if (info.class_names != class_names)
     throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
@@ -86,8 +88,12 @@ json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, cons
     calibration.add(probabilities, c.label);
     std::optional<Hd95Request> request;
     if (hd95) request = Hd95Request{*hd95, c.geometry.spacing};
-    json scored = score_case(c.id, c.domain, probabilities.argmax(0), c.label, class_names, convention,
+    const torch::Tensor predicted = probabilities.argmax(0);
+    json scored = score_case(c.id, c.domain, predicted, c.label, class_names, convention,
                              request ? &*request : nullptr);
+    if (!config.save_predictions.empty())
+      save_prediction(prediction_folder(config.save_predictions, role, info.name), c, predicted,
+                      config.save_probabilities ? probabilities : torch::Tensor(), class_names);
     for (const auto& [cls, m] : scored["metrics"].items()) missed += m["missed"].get<bool>() ? 1 : 0;
     cases.push_back(std::move(scored));
     progress.update(static_cast<int64_t>(i + 1));
@@ -120,6 +126,8 @@ json run_eval(const EvalConfig& config) {
   const EmptyConvention convention = parse_convention(config.convention);
   std::optional<Hd95Variant> hd95;
   if (config.hd95 != "off") hd95 = parse_hd95_variant(config.hd95);
+  if (!config.save_predictions.empty() && !volume_io_available())
+    throw UserError("eval --save-predictions: this binary was built without ITK, which writes NIfTI and PNG");
   if (hd95 && !hd95_available())
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
   const torch::Device device = parse_device(config.device);
@@ -150,7 +158,7 @@ json run_eval(const EvalConfig& config) {
   doc["evaluations"] = json::array();
   for (const auto& [role, dataset] : datasets)
     doc["evaluations"].push_back(
-        evaluate_dataset(*loaded.model, *dataset, role, loaded.meta.class_names, settings, convention, hd95));
+        evaluate_dataset(*loaded.model, *dataset, role, loaded.meta.class_names, settings, convention, hd95, config));
   write_json_atomic(config.output, doc);
   return doc;
 }

@@ -1,5 +1,6 @@
 #include "eval/noise_sweep.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -22,10 +23,15 @@ namespace mis {
 json to_json(const NoiseSweepConfig& c) {
   return {{"checkpoint", c.checkpoint}, {"data", c.data},
           {"split", c.split},           {"types", c.types},
-          {"levels", c.levels},         {"seed", c.seed},
+          {"levels", c.levels},         {"type_levels", c.type_levels}, {"seed", c.seed},
           {"output", c.output},         {"batch_size", c.batch_size},
           {"convention", c.convention}, {"hd95", c.hd95},
           {"threads", c.threads},       {"device", c.device}};
+}
+
+const std::vector<double>& levels_for(const NoiseSweepConfig& c, const std::string& type) {
+  const auto it = c.type_levels.find(type);
+  return it == c.type_levels.end() ? c.levels : it->second;
 }
 
 NoiseSweepConfig noise_sweep_config_from_json(const json& given, const std::string& source) {
@@ -39,6 +45,7 @@ NoiseSweepConfig noise_sweep_config_from_json(const json& given, const std::stri
     c.split = j.at("split").get<std::string>();
     c.types = j.at("types").get<std::vector<std::string>>();
     c.levels = j.at("levels").get<std::vector<double>>();
+    c.type_levels = j.at("type_levels").get<std::map<std::string, std::vector<double>>>();
     c.seed = j.at("seed").get<std::uint64_t>();
     c.output = j.at("output").get<std::string>();
     c.batch_size = j.at("batch_size").get<int64_t>();
@@ -56,11 +63,18 @@ NoiseSweepConfig noise_sweep_config_from_json(const json& given, const std::stri
   for (const auto& t : c.types) {
     const auto type = parse_corruption(t);
     if (!seen_types.insert(to_string(type)).second) throw UserError(source + ": corruption '" + t + "' given twice");
-    for (double level : c.levels) check_corruption_level(type, level);
+    const auto& levels = levels_for(c, t);
+    if (levels.empty()) throw UserError(source + ": type_levels." + t + " must hold at least one level");
+    std::set<double> seen_levels;
+    for (double level : levels) {
+      check_corruption_level(type, level);
+      if (!seen_levels.insert(level).second)
+        throw UserError(fmt::format("{}: level {} given twice for {}", source, level, t));
+    }
   }
-  std::set<double> seen_levels;
-  for (double level : c.levels)
-    if (!seen_levels.insert(level).second) throw UserError(fmt::format("{}: level {} given twice", source, level));
+  for (const auto& [t, levels] : c.type_levels)
+    if (std::find(c.types.begin(), c.types.end(), t) == c.types.end())
+      throw UserError(source + ": type_levels names '" + t + "', which is not among types");
   parse_convention(c.convention);
   if (c.hd95 != "off") parse_hd95_variant(c.hd95, source + ": hd95");
   return c;
@@ -103,7 +117,7 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
 
   std::vector<Condition> conditions;
   for (const auto& t : config.types)
-    for (double level : config.levels) conditions.push_back({parse_corruption(t), level});
+    for (double level : levels_for(config, t)) conditions.push_back({parse_corruption(t), level});
   // Level 0 is the clean input for every type: predicted once per case, shared by all types.
   bool any_clean = false;
   int64_t distinct = 0;

@@ -5,6 +5,7 @@
 // can be compared pair-wise. Each (type, level) is one entry of "evaluations" with
 // "role": "noise" and "noise": {"type", "level"}: per-case DSC/IoU/HD95/..., their summary and
 // the pooled calibration (ECE, MCE, Brier, NLL, reliability bins).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct NoiseSweepConfig {
   std::string split = "test";
   std::vector<std::string> types{"gaussian", "salt_pepper", "speckle", "poisson", "blur", "gamma"};
   std::vector<double> levels{0.0, 0.05, 0.1, 0.2};
+  // Levels for particular types, replacing `levels` for them: blur's level is a sigma in pixels
+  // and gamma's an exponent shift, so a sweep usually wants other values for those.
+  std::map<std::string, std::vector<double>> type_levels;
   std::uint64_t seed = 0;
   std::string output;
   int64_t batch_size = 16;
@@ -28,6 +32,9 @@ struct NoiseSweepConfig {
 };
 
 json to_json(const NoiseSweepConfig& c);
+
+// The levels swept for `type` (its own list from type_levels, else `levels`).
+const std::vector<double>& levels_for(const NoiseSweepConfig& c, const std::string& type);
 NoiseSweepConfig noise_sweep_config_from_json(const json& j, const std::string& source);
 
 // Runs `noise-sweep`: writes config.output atomically and returns the document.

@@ -109,10 +109,11 @@ SpectralCorrelation spectral_correlation(const torch::Tensor& probs, const torch
 torch::Tensor spectral_loss(const torch::Tensor& probs, const torch::Tensor& onehot, const SpectralOptions& options) {
   const auto corr = spectral_correlation(probs, onehot, options);
   const auto count = corr.valid.sum();
-  // No valid pair: exactly 0, still attached to the graph so callers can backpropagate (a zero gradient).
-  if (count.item<int64_t>() == 0) return probs.sum() * 0.0;
-  const auto mean_scc = torch::where(corr.valid, corr.scc, torch::zeros_like(corr.scc)).sum() / count;
-  return 1.0 - mean_scc;
+  const auto mean_scc = torch::where(corr.valid, corr.scc, torch::zeros_like(corr.scc)).sum() / count.clamp_min(1);
+  // No valid pair: exactly 0, still attached to the graph so callers can backpropagate (a zero
+  // gradient). Selected with `where` rather than by reading `count` on the host, which would make
+  // every training step wait for the device.
+  return torch::where(count > 0, 1.0 - mean_scc, probs.sum() * 0.0);
 }
 
 }  // namespace mis
