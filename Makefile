@@ -26,11 +26,11 @@ demo: build
 	bash scripts/demo.sh $(BIN) $(DEMO)
 
 # The UNet training step at 224x224, batch 4, in C++ and in Python PyTorch, fp32 and bf16, with
-# the ratio (scripts/bench.sh; BENCH_ARGS e.g. "--steps 5"). Needs python3-torch: make bench-deps.
+# the ratio (scripts/bench.sh; BENCH_ARGS e.g. "--steps 5"). Installs python3-torch first (bench-deps).
 bench-deps:
 	@bash scripts/install-deps.sh --with-python-torch
 
-bench: build
+bench: bench-deps build
 	bash scripts/bench.sh $(BIN) $(BENCH_ARGS)
 
 clean:

@@ -26,7 +26,8 @@ void add_bench(CLI::App& app) {
   flags->add("--warmup", "/warmup", "Untimed steps before the timed ones");
   flags->add("--steps", "/steps", "Timed training steps (and inference batches, data batches, loss runs)");
   flags->add("--precision", "/precision", "fp32 | bf16 (bfloat16 autocast)");
-  flags->add_switch("--channels-last", "/channels_last", "NHWC memory format for weights and activations");
+  flags->add_switch("--no-channels-last", "/channels_last",
+                    "Time NCHW tensors instead of train's default NHWC (channels-last) memory format", false);
   flags->add_switch("--no-prefetch", "/prefetch", "Assemble each batch inside the step instead of on another thread",
                     false);
   flags->add_switch("--no-peak", "/measure_peak", "Skip measuring the machine's matmul and convolution rates", false);

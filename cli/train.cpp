@@ -57,7 +57,8 @@ void add_train(CLI::App& app) {
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   flags->add("--precision", "/precision",
              "fp32 | bf16 (bfloat16 autocast; fast on CPUs with AMX or AVX512_BF16 and on CUDA)");
-  flags->add_switch("--channels-last", "/channels_last", "NHWC memory format for weights and activations");
+  flags->add_switch("--no-channels-last", "/channels_last",
+                    "Keep NCHW tensors instead of the default NHWC (channels-last) memory format", false);
   cmd->add_flag("--resume", *resume, "Continue the run in --output from its last checkpoint (starts fresh if none)");
   cmd->callback([flags, resume] {
     const TrainConfig config = train_config_from_json(flags->resolve(), "train settings");

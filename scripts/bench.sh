@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `make bench`: the UNet training step at 224x224, batch 4, in C++ (mis-spectral bench) and in
-# Python PyTorch (tests/perf/pytorch_reference.py, the same LibTorch), in fp32 and bf16, and the
-# ratio of their step times. JSON for each run lands in $BENCH_OUT (default: bench/ beside BIN, in the build folder).
-# Usage: scripts/bench.sh BIN [--steps N] [--warmup N] [--size S] [--batch-size B] [--precisions "fp32 bf16"] [--channels-last]
+# Python PyTorch (tests/perf/pytorch_reference.py, the same LibTorch), in fp32 and bf16 and in
+# both memory layouts, and the ratio of their step times (same precision, same layout).
+# JSON for each run lands in $BENCH_OUT (default: bench/ beside BIN, in the build folder).
+# Usage: scripts/bench.sh BIN [--steps N] [--warmup N] [--size S] [--batch-size B] [--precisions "fp32 bf16"]
+#                           [--layouts "channels-last nchw"]   (train's default layout is channels-last)
 set -euo pipefail
 bin=${1:?usage: bench.sh BIN [options]}
 shift
-steps=3 warmup=1 size=224 batch=4 precisions="fp32 bf16" cl=""
+steps=3 warmup=1 size=224 batch=4 precisions="fp32 bf16" layouts="channels-last nchw"
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps=$2; shift 2 ;;
@@ -14,7 +16,7 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --batch-size) batch=$2; shift 2 ;;
     --precisions) precisions=$2; shift 2 ;;
-    --channels-last) cl="--channels-last"; shift ;;
+    --layouts) layouts=$2; shift 2 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -26,17 +28,26 @@ if ! "$py" -c 'import torch' 2>/dev/null; then
 fi
 out=${BENCH_OUT:-$(dirname "$bin")/bench}
 mkdir -p "$out"
-printf '%-6s %-14s %12s %12s %10s\n' precision layout "C++ step s" "Python s" "Py/C++"
-for p in $precisions; do
-  "$bin" bench --model unet --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
-    --precision "$p" $cl --json-out "$out/cpp_$p.json" >"$out/cpp_$p.txt"
-  "$py" tests/perf/pytorch_reference.py --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
-    --precision "$p" $cl --json-out "$out/python_$p.json" >/dev/null
-  "$py" - "$out/cpp_$p.json" "$out/python_$p.json" "$p" "${cl:-nchw}" <<'PY'
+printf '%-9s %-14s %12s %12s %10s\n' precision layout "C++ step s" "Python s" "Py/C++"
+for layout in $layouts; do
+  case "$layout" in
+    channels-last) cpp_layout="" py_layout="--channels-last" ;;
+    nchw) cpp_layout="--no-channels-last" py_layout="" ;;
+    *) echo "bench.sh: unknown layout $layout (channels-last | nchw)" >&2; exit 2 ;;
+  esac
+  for p in $precisions; do
+    tag=${p}_$layout
+    "$bin" bench --model unet --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
+      --precision "$p" $cpp_layout --json-out "$out/cpp_$tag.json" >"$out/cpp_$tag.txt" 2>/dev/null
+    "$py" tests/perf/pytorch_reference.py --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
+      --precision "$p" $py_layout --json-out "$out/python_$tag.json" >/dev/null
+    "$py" - "$out/cpp_$tag.json" "$out/python_$tag.json" "$p" "$layout" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))["train"]["median_step_s"]
 p = json.load(open(sys.argv[2]))["median_step_s"]
 print(f"{sys.argv[3]:<9} {sys.argv[4]:<14} {c:12.3f} {p:12.3f} {p / c:10.2f}")
 PY
-  cat "$out/cpp_$p.txt"
+  done
 done
+echo
+for f in "$out"/cpp_*.txt; do cat "$f"; echo; done

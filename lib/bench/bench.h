@@ -18,7 +18,7 @@ struct BenchConfig {
   int64_t warmup = 1;       // untimed steps first (allocations, oneDNN kernel creation)
   int64_t steps = 3;        // timed training steps (and inference batches)
   std::string precision = "fp32";
-  bool channels_last = false;
+  bool channels_last = true;  // as train's default
   bool prefetch = true;     // assemble the next batch on another thread during the step (as train does)
   bool measure_peak = true;
   LossConfig loss;          // the objective; lambda > 0 includes the spectral term

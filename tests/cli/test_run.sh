@@ -3,6 +3,7 @@
 # results of one unsharded run; complete runs are skipped; a run killed mid-training resumes;
 # a failing run is recorded and does not stop the others; --jobs runs in child processes.
 source "$(dirname "$0")/lib.sh"
+experiments=$(cd "$(dirname "$0")/../../experiments" && pwd)
 cd "$WORK"
 cat > exp.json <<'JSON'
 {
@@ -112,6 +113,12 @@ same = all(json.load(open(os.path.join(a, "runs", i, "eval.json")))["evaluations
 logs = all(os.path.getsize(os.path.join(b, "runs", i, "run.log")) > 0 for i in ids)
 sys.exit(0 if same and logs and len(ids) == 6 else 1)
 PY
+
+# Every shipped experiment file is valid (paths need not exist for --dry-run).
+for f in "$experiments"/*.json; do
+  "$BIN" run "$f" --workdir "$WORK/shipped" --dry-run >/dev/null 2>"$WORK/err" && pass "valid: $(basename "$f")" \
+    || fail "$(basename "$f"): $(cat "$WORK/err")"
+done
 
 expect_error "unknown key" "exp-bad.json: gird: unknown key" bash -c "sed 's/\"grid\"/\"gird\"/' exp.json > exp-bad.json; '$BIN' run exp-bad.json --dry-run"
 expect_error "bad shard" "expected K/N" "$BIN" run exp.json --dry-run --shard 3/3
