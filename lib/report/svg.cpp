@@ -5,21 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace mis {
+#include "report/table_writers.h"
 
-std::string svg_escape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+namespace mis {
 
 namespace {
 
@@ -29,7 +17,7 @@ std::string header(const std::string& title) {
       "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       "<text x=\"{2}\" y=\"22\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"middle\">{3}</text>\n",
-      kSvgWidth, kSvgHeight, (kPlotLeft + kPlotRight) / 2, svg_escape(title));
+      kSvgWidth, kSvgHeight, (kPlotLeft + kPlotRight) / 2, html_escape(title));
 }
 
 // A tick step of 1, 2 or 5 times a power of ten giving about `target` intervals.
@@ -69,9 +57,9 @@ std::string axes(const AxisMap& x, const AxisMap& y, const std::string& x_label,
   s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#000\"/>\n", kPlotLeft,
                    kPlotTop, kPlotRight - kPlotLeft, kPlotBottom - kPlotTop);
   s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", (kPlotLeft + kPlotRight) / 2,
-                   kSvgHeight - 12, svg_escape(x_label));
+                   kSvgHeight - 12, html_escape(x_label));
   s += fmt::format("<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
-                   (kPlotTop + kPlotBottom) / 2, svg_escape(y_label));
+                   (kPlotTop + kPlotBottom) / 2, html_escape(y_label));
   return s;
 }
 
@@ -84,7 +72,7 @@ std::string legend(const std::vector<std::pair<std::string, std::string>>& entri
     for (const auto& [name, color] : entries) {
       s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"{}\"/>\n", kPlotLeft + 10, y - 4,
                        color);
-      s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", kPlotLeft + 30, y, svg_escape(name));
+      s += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", kPlotLeft + 30, y, html_escape(name));
       y += 16;
     }
     return s;
@@ -93,7 +81,7 @@ std::string legend(const std::vector<std::pair<std::string, std::string>>& entri
   const double y = kPlotTop - 10;
   for (const auto& [name, color] : entries) {
     s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"4\" fill=\"{}\"/>\n", x, y - 4, color);
-    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", x + 18, y, svg_escape(name));
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", x + 18, y, html_escape(name));
     x += 18 + 6.2 * static_cast<double>(name.size()) + 14;  // about 6 px per character at 11 px
   }
   return s;
@@ -146,7 +134,7 @@ std::string line_plot_svg(const LinePlot& p) {
       if (!points.empty())
         svg += fmt::format("<polyline class=\"series\" data-series=\"{}\" fill=\"none\" stroke=\"{}\" "
                            "stroke-width=\"2\"{} points=\"{}\"/>\n",
-                           svg_escape(s.name), s.color, s.dashed ? " stroke-dasharray=\"6,4\"" : "", points);
+                           html_escape(s.name), s.color, s.dashed ? " stroke-dasharray=\"6,4\"" : "", points);
       points.clear();
     };
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -185,7 +173,7 @@ std::string reliability_svg(const std::string& title, const std::vector<Reliabil
       svg += fmt::format("<rect class=\"bin\" data-series=\"{}\" x=\"{:.3f}\" y=\"{:.3f}\" width=\"{:.3f}\" "
                          "height=\"{:.3f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"white\" stroke-width=\"0.5\">"
                          "<title>({:.3f}, {:.3f}]: accuracy {:.3f}, {} pixels</title></rect>\n",
-                         svg_escape(r.name), x(lo), top, x(lo + w) - x(lo), kPlotBottom - top, r.color, r.edges[b],
+                         html_escape(r.name), x(lo), top, x(lo + w) - x(lo), kPlotBottom - top, r.color, r.edges[b],
                          r.edges[b + 1], *r.accuracy[b], b < r.count.size() ? r.count[b] : 0);
     }
   }

@@ -52,6 +52,4 @@ struct ReliabilitySeries {
 // Bars of per-bin accuracy (series side by side within each bin) over the diagonal.
 std::string reliability_svg(const std::string& title, const std::vector<ReliabilitySeries>& series);
 
-std::string svg_escape(const std::string& s);
-
 }  // namespace mis

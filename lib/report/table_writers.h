@@ -20,6 +20,7 @@ std::string to_csv(const Table& t);
 json to_json(const Table& t);
 std::string to_html(const Table& t);
 
+// &, <, > and " as entities: for HTML text and attributes, and for the SVG figures (XML).
 std::string html_escape(const std::string& s);
 
 }  // namespace mis

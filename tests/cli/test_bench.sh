@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# bench: the rates it prints follow from the times and FLOPs it measured (recomputed here), and
+# bad settings are one-line errors. No time is asserted.
+source "$(dirname "$0")/lib.sh"
+"$BIN" bench --model unet-small --size 32 --batch-size 2 --steps 3 --warmup 1 --no-peak --threads 1 \
+  --json-out "$WORK/bench.json" >/dev/null 2>&1 || fail "bench failed"
+python3 - "$WORK/bench.json" <<'PY' && pass "img/s, GFLOP/s and shares recomputed from the measured times" || fail "bench numbers inconsistent"
+import json, statistics, sys
+d = json.load(open(sys.argv[1]))
+t, f, s = d["train"], d["flops"], d["spectral"]
+close = lambda a, b: abs(a - b) <= 1e-9 * max(1.0, abs(b))
+ok = (len(t["step_seconds"]) == 3 and close(t["median_step_s"], statistics.median(t["step_seconds"]))
+      and close(t["images_per_s"], 2 / t["median_step_s"])
+      and close(f["train_step_per_image"], 3 * f["forward_per_image"])
+      and close(t["gflops"], f["train_step_per_image"] * t["images_per_s"] / 1e9)
+      and close(s["share_of_step"], s["median_s"] / t["median_step_s"])
+      and t["of_conv3x3_peak"] is None and d["config"]["channels_last"] is True)
+sys.exit(0 if ok else 1)
+PY
+expect_error "bad precision" "expected fp32 or bf16" "$BIN" bench --precision fp16 --no-peak
+expect_error "size not a multiple" "multiple of 16" "$BIN" bench --size 30 --no-peak
+expect_error "unknown model" "unet-huge" "$BIN" bench --model unet-huge --no-peak
+finish
