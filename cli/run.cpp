@@ -1,6 +1,5 @@
 #include <atomic>
 #include <csignal>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -84,13 +83,11 @@ void add_run(CLI::App& app) {
     RunnerOptions options;
     options.jobs = f->jobs;
     options.device = f->device;
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    options.threads = f->threads > 0 ? f->threads : std::max(1, cores / f->jobs);
+    options.threads = f->threads;
     options.stop_requested = [] { return stop_signal.load(); };
-    options.child_command = {current_executable().string(), "run",          fs::absolute(f->file).string(),
+    options.child_command = {current_executable().string(), "run",     fs::absolute(f->file).string(),
                              "--workdir",                   workdir.string(), "--results",
-                             experiment.results.string(),   "--threads",    std::to_string(options.threads),
-                             "--device",                    f->device,      "--only"};
+                             experiment.results.string(),   "--device", f->device};
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
 

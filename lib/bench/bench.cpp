@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <future>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -114,7 +113,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
   json report;
   report["config"] = to_json(config);
   report["machine"] = {{"cpu", cpu_model_name()},
-                       {"cores", std::thread::hardware_concurrency()},
+                       {"cores", machine_cores()},
                        {"threads", threads},
                        {"cpu_bf16", to_string(this_cpu_bf16_support())},
                        {"runtime", describe_runtime(device)},

@@ -8,10 +8,11 @@
 
 namespace mis {
 
+int machine_cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 int configure_threads(int requested) {
   if (requested < 0) throw UserError(fmt::format("--threads must be 0 (all cores) or positive, got {}", requested));
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int n = requested == 0 ? cores : requested;
+  const int n = requested == 0 ? machine_cores() : requested;
   torch::set_num_threads(n);
   return torch::get_num_threads();
 }

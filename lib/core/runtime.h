@@ -5,6 +5,9 @@
 
 namespace mis {
 
+// The cores this machine offers (at least 1, also where the count is unknown).
+int machine_cores();
+
 // Sets LibTorch's intra-op threads (0 = every core). Debian's LibTorch starts with ONE
 // thread, so every command calls this before any tensor work. Returns the count in effect.
 int configure_threads(int requested);

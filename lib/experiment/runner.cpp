@@ -4,14 +4,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "core/runtime.h"
 #include "core/subprocess.h"
 #include "experiment/evaluations.h"
 #include "experiment/run_record.h"
@@ -70,6 +71,10 @@ void prepare_datasets(const Experiment& experiment) {
   }
 }
 
+int threads_per_run(const RunnerOptions& options) {
+  return options.threads > 0 ? options.threads : std::max(1, machine_cores() / std::max(1, options.jobs));
+}
+
 RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const RunnerOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   RunOutcome outcome{run.id};
@@ -86,7 +91,7 @@ RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const R
   write_run_record(dir, record);
   try {
     TrainConfig config = run.train;
-    config.threads = options.threads;
+    config.threads = threads_per_run(options);
     config.device = options.device;
     const TrainOutcome trained =
         mis::train(config, /*resume=*/true, [&](int64_t) { return options.stop_requested && options.stop_requested(); });
@@ -105,7 +110,7 @@ RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const R
       }
       const EvaluationKind& kind = evaluation_kind(spec.kind, experiment.source.string());
       kind.run(evaluation_config(kind, spec.settings, checkpoint, run.data, run.ood, (dir / spec.file).string(),
-                                 options.threads, options.device));
+                                 threads_per_run(options), options.device));
       record["evaluations"][spec.kind] = {{"settings", spec.settings}, {"file", spec.file}, {"status", "complete"}};
       write_run_record(dir, record);
     }
@@ -186,7 +191,7 @@ std::vector<RunOutcome> execute_in_processes(const Experiment& experiment, const
       }
       ensure_writable_dir(dir);
       std::vector<std::string> argv = options.child_command;
-      argv.push_back(run.id);
+      argv.insert(argv.end(), {"--threads", std::to_string(threads_per_run(options)), "--only", run.id});
       announce(run, next + 1, indices.size());
       running[spawn_logged(argv, dir / "run.log")] = {indices[next], std::chrono::steady_clock::now()};
       ++next;

@@ -15,7 +15,8 @@ struct RunnerOptions {
   std::string device = "cpu";
   int jobs = 1;                // runs at once; above 1 each run is a child process
   std::function<bool()> stop_requested;  // e.g. Ctrl-C: checkpoint, record, stop
-  // For jobs > 1: the command line that performs exactly one run (its id appended by the runner).
+  // For jobs > 1: the command line that performs exactly one run; the runner appends
+  // "--threads N --only ID".
   std::vector<std::string> child_command;
 };
 
@@ -31,6 +32,9 @@ struct RunOutcome {
 // Writes the experiment's synthetic datasets that are absent. A lock beside each dataset makes
 // shards started together generate it once; a dataset written with other settings is an error.
 void prepare_datasets(const Experiment& experiment);
+
+// LibTorch threads each run gets: options.threads, or the machine's cores shared among the jobs.
+int threads_per_run(const RunnerOptions& options);
 
 // One run, in this process: train, then each evaluation not yet done; run.json after each stage.
 RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const RunnerOptions& options);

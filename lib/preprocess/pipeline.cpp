@@ -16,6 +16,7 @@
 #include "core/fingerprint.h"
 #include "core/json.h"
 #include "core/progress.h"
+#include "core/runtime.h"
 #include "core/version.h"
 #include "data/volume_io.h"
 #include "preprocess/case_processor.h"
@@ -166,7 +167,7 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
 
   // A pool of workers over the remaining cases; the first failure stops new work, and the
   // cases finished meanwhile stay in the staging folder for the next run.
-  int threads = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int threads = config.threads > 0 ? config.threads : machine_cores();
   threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::size_t>(todo.size(), 1))));
   Progress progress("preprocess " + plan.dataset, static_cast<int64_t>(n), reused);
   std::atomic<std::size_t> next{0};
