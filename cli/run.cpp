@@ -1,6 +1,3 @@
-#include <atomic>
-#include <csignal>
-
 #include <fmt/format.h>
 
 #include "commands.h"
@@ -9,6 +6,7 @@
 #include "core/subprocess.h"
 #include "experiment/runner.h"
 #include "experiment/study_status.h"
+#include "stop_signal.h"
 
 namespace mis::cli {
 
@@ -16,9 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Set by SIGINT/SIGTERM: the current step finishes, the checkpoint is written, the study stops.
-std::atomic<bool> stop_signal{false};
-void request_stop(int) { stop_signal = true; }
 
 struct RunFlags {
   std::string file;
@@ -84,12 +79,11 @@ void add_run(CLI::App& app) {
     options.jobs = f->jobs;
     options.device = f->device;
     options.threads = f->threads;
-    options.stop_requested = [] { return stop_signal.load(); };
+    options.stop_requested = stop_requested;
     options.child_command = {current_executable().string(), "run",     fs::absolute(f->file).string(),
                              "--workdir",                   workdir.string(), "--results",
                              experiment.results.string(),   "--device", f->device};
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
+    catch_stop_signals();
 
     fmt::print("experiment {}: {} runs, {} in this shard ({}/{}), results in {}\n", experiment.name,
                experiment.runs.size(), selected.size(), shard.index, shard.count, experiment.results.string());
@@ -105,7 +99,7 @@ void add_run(CLI::App& app) {
       interrupted |= o.result == RunResult::interrupted;
     }
     fmt::print("{} runs done now, {} already complete, {} failed\n", done, skipped, failed.size());
-    if (interrupted || stop_signal)
+    if (interrupted || stop_requested())
       throw UserError(fmt::format("{}: interrupted; checkpoints are saved, rerun the same command to resume", f->file));
     if (!failed.empty())
       throw UserError(fmt::format("{}: {} run(s) failed ({}); each run.json holds its error, fix it and rerun (complete "

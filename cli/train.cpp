@@ -1,20 +1,14 @@
-#include <atomic>
-#include <csignal>
-
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "config_flags.h"
 #include "core/error.h"
 #include "train/trainer.h"
+#include "stop_signal.h"
 
 namespace mis::cli {
 
 namespace {
-
-// Set by SIGINT/SIGTERM: the trainer finishes the step, writes a checkpoint and stops.
-std::atomic<bool> stop_signal{false};
-void request_stop(int) { stop_signal = true; }
 
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a segmentation model (spatial or spatial+spectral objective)");
@@ -62,9 +56,8 @@ void add_train(CLI::App& app) {
   cmd->add_flag("--resume", *resume, "Continue the run in --output from its last checkpoint (starts fresh if none)");
   cmd->callback([flags, resume] {
     const TrainConfig config = train_config_from_json(flags->resolve(), "train settings");
-    std::signal(SIGINT, request_stop);
-    std::signal(SIGTERM, request_stop);
-    const TrainOutcome out = train(config, *resume, [](int64_t) { return stop_signal.load(); });
+    catch_stop_signals();
+    const TrainOutcome out = train(config, *resume, [](int64_t) { return stop_requested(); });
     if (out.interrupted)
       throw UserError(fmt::format("interrupted after step {}; the checkpoint in {} is saved, continue with --resume",
                                   out.steps, config.output));

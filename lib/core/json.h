@@ -1,11 +1,15 @@
 #pragma once
 // JSON in and out, with errors that name the file.
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 namespace mis {
 
 using json = nlohmann::json;
+
+// A metric that may be undefined (an empty mask, say): the number, or null, never a sentinel.
+inline json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 json read_json_file(const std::filesystem::path& path);
 

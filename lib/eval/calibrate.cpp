@@ -10,14 +10,10 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runtime.h"
-#include "data/slices.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
-#include "train/train_config.h"
 
 namespace mis {
-
-namespace F = torch::nn::functional;
 
 json to_json(const CalibrateConfig& c) {
   return {{"checkpoint", c.checkpoint},
@@ -61,35 +57,6 @@ CalibrateConfig calibrate_config_from_json(const json& given, const std::string&
   return c;
 }
 
-InferenceSettings inference_settings_for(const LoadedModel& loaded, const std::string& checkpoint, int64_t batch_size,
-                                         const torch::Device& device) {
-  const TrainConfig train_config = train_config_from_json(loaded.meta.train_config, checkpoint);
-  InferenceSettings s;
-  s.normalization = train_config.normalization;
-  s.patch_size = train_config.patch_size;
-  s.batch_size = batch_size;
-  s.device = device;
-  return s;
-}
-
-torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
-  // The same steps as predict_probabilities, stopping before the softmax.
-  torch::NoGradGuard no_grad;
-  const auto slices = image_to_slices(normalize_volume(c.image, s.normalization), s.patch_size);  // [Z, C, H, W]
-  const int64_t height = c.image.size(2), width = c.image.size(3);
-  std::vector<torch::Tensor> out;
-  for (int64_t z = 0; z < slices.size(0); z += s.batch_size) {
-    auto logits = model.forward(slices.slice(0, z, z + s.batch_size).to(s.device)).to(torch::kFloat32);
-    if (logits.size(2) != height || logits.size(3) != width)
-      logits = F::interpolate(logits, F::InterpolateFuncOptions()
-                                          .size(std::vector<int64_t>{height, width})
-                                          .mode(torch::kBilinear)
-                                          .align_corners(false));
-    out.push_back(logits.cpu());
-  }
-  return torch::cat(out, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
-}
-
 namespace {
 
 json dataset_json(const Dataset& dataset) {
@@ -99,12 +66,6 @@ json dataset_json(const Dataset& dataset) {
           {"location", dataset.location()},
           {"fingerprint", dataset.fingerprint()},
           {"cases", dataset.size()}};
-}
-
-void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names) {
-  if (dataset.info().class_names != class_names)
-    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
-                                json(dataset.info().class_names).dump(), json(class_names).dump()));
 }
 
 Case load_labelled(const Dataset& dataset, std::size_t i) {
@@ -162,8 +123,7 @@ json run_calibrate(const CalibrateConfig& config) {
 
   const torch::Device device = parse_device(config.device);
   configure_threads(config.threads);
-  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
-  const InferenceSettings settings = inference_settings_for(loaded, config.checkpoint, config.batch_size, device);
+  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
   const auto& classes = loaded.meta.class_names;
 
   // Open every dataset first, so a wrong path fails before minutes of inference.
@@ -177,6 +137,7 @@ json run_calibrate(const CalibrateConfig& config) {
 
   json doc = result_header("calibrate");
   doc["runtime"] = describe_runtime(device);
+  doc["inference"] = to_json(settings);
   doc["config"] = to_json(config);
   doc["train_config"] = loaded.meta.train_config;
   doc["model"] = loaded.meta.model;

@@ -7,7 +7,6 @@
 
 #include "core/json.h"
 #include "eval/evaluator.h"
-#include "train/checkpoint.h"
 
 namespace mis {
 
@@ -27,14 +26,6 @@ struct CalibrateConfig {
 
 json to_json(const CalibrateConfig& c);
 CalibrateConfig calibrate_config_from_json(const json& j, const std::string& source);
-
-// The inference settings a checkpoint was trained with (normalisation, patch size).
-InferenceSettings inference_settings_for(const LoadedModel& loaded, const std::string& checkpoint, int64_t batch_size,
-                                         const torch::Device& device);
-
-// Logits [K, Z, Y, X] on the case's own grid (CPU, float32): predict_probabilities before its
-// softmax, so softmax(predict_logits(...), 0) equals predict_probabilities(...).
-torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& settings);
 
 // Runs `calibrate`: writes config.output atomically and returns the document.
 json run_calibrate(const CalibrateConfig& config);

@@ -13,35 +13,75 @@
 #include "eval/prediction_writer.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
-#include "train/checkpoint.h"
 #include "train/train_config.h"
 
 namespace mis {
 
 namespace F = torch::nn::functional;
 
-torch::Tensor predict_probabilities(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
+json to_json(const InferenceSettings& s) {
+  return {{"precision", to_string(s.compute.precision)},
+          {"channels_last", s.compute.channels_last},
+          {"batch_size", s.batch_size}};
+}
+
+InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_size, const torch::Device& device) {
+  InferenceModel m{load_model_for_inference(checkpoint, device), {}};
+  const TrainConfig train_config = train_config_from_json(m.loaded.meta.train_config, checkpoint);
+  InferenceSettings& s = m.settings;
+  s.normalization = train_config.normalization;
+  s.patch_size = train_config.patch_size;
+  s.batch_size = batch_size;
+  s.compute.device = device;
+  s.compute.precision = parse_precision(train_config.precision);
+  if (s.compute.precision != Precision::fp32) {
+    std::string why;
+    try {
+      why = check_precision(s.compute.precision, device);
+    } catch (const UserError& e) {
+      why = e.what();
+    }
+    if (!why.empty()) {
+      fmt::print(stderr, "note: {} was trained in {}; this CPU has no native bf16, so inference runs in fp32\n",
+                 checkpoint, to_string(s.compute.precision));
+      s.compute.precision = Precision::fp32;
+    }
+  }
+  prepare_model(*m.loaded.model, s.compute);
+  return m;
+}
+
+void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names) {
+  if (dataset.info().class_names != class_names)
+    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
+                                json(dataset.info().class_names).dump(), json(class_names).dump()));
+}
+
+torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
   torch::NoGradGuard no_grad;
   const auto slices = image_to_slices(normalize_volume(c.image, s.normalization), s.patch_size);  // [Z, C, H, W]
   const int64_t height = c.image.size(2), width = c.image.size(3);
-  std::vector<torch::Tensor> probs;
+  std::vector<torch::Tensor> out;
   for (int64_t z = 0; z < slices.size(0); z += s.batch_size) {
-    auto logits = model.forward(slices.slice(0, z, z + s.batch_size).to(s.device)).to(torch::kFloat32);
+    torch::Tensor logits;
+    {
+      AutocastGuard autocast(s.compute.precision, s.compute.device);
+      logits = model.forward(step_input(slices.slice(0, z, z + s.batch_size), s.compute));
+    }
+    logits = logits.to(torch::kFloat32);
     if (logits.size(2) != height || logits.size(3) != width)
       logits = F::interpolate(logits, F::InterpolateFuncOptions()
                                           .size(std::vector<int64_t>{height, width})
                                           .mode(torch::kBilinear)
                                           .align_corners(false));
-    probs.push_back(torch::softmax(logits, 1).cpu());
+    out.push_back(logits.cpu());
   }
-  return torch::cat(probs, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
+  return torch::cat(out, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
 }
 
-namespace {
-
-json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
-}  // namespace
+torch::Tensor predict_probabilities(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
+  return torch::softmax(predict_logits(model, c, s), 0);
+}
 
 json score_case(const std::string& id, const std::string& domain, const torch::Tensor& prediction,
                 const torch::Tensor& reference, const std::vector<std::string>& class_names,
@@ -71,10 +111,8 @@ namespace {
 json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, const std::string& role,
                       const std::vector<std::string>& class_names, const InferenceSettings& settings,
                       EmptyConvention convention, const std::optional<Hd95Variant>& hd95, const EvalConfig& config) {
+  check_classes(dataset, class_names);
   const DatasetInfo& info = dataset.info();
-  if (info.class_names != class_names)
-    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset.location(),
-                                json(info.class_names).dump(), json(class_names).dump()));
   const auto t0 = std::chrono::steady_clock::now();
   json cases = json::array();
   int64_t missed = 0;
@@ -132,14 +170,7 @@ json run_eval(const EvalConfig& config) {
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
   const torch::Device device = parse_device(config.device);
   configure_threads(config.threads);
-  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
-  const TrainConfig train_config = train_config_from_json(loaded.meta.train_config, config.checkpoint);
-
-  InferenceSettings settings;
-  settings.normalization = train_config.normalization;
-  settings.patch_size = train_config.patch_size;
-  settings.batch_size = config.batch_size;
-  settings.device = device;
+  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
 
   // Open every dataset first, so a wrong path fails before minutes of inference.
   std::vector<std::pair<std::string, std::unique_ptr<Dataset>>> datasets;
@@ -148,6 +179,7 @@ json run_eval(const EvalConfig& config) {
 
   json doc = result_header("eval");
   doc["runtime"] = describe_runtime(device);
+  doc["inference"] = to_json(settings);
   doc["config"] = to_json(config);
   doc["train_config"] = loaded.meta.train_config;
   doc["model"] = loaded.meta.model;

@@ -7,6 +7,8 @@
 #include "metrics/hd95.h"
 #include "metrics/overlap.h"
 #include "models/segmentation_model.h"
+#include "train/checkpoint.h"
+#include "train/step.h"
 
 namespace mis {
 
@@ -14,10 +16,30 @@ struct InferenceSettings {
   Normalization normalization = Normalization::zscore;
   int64_t patch_size = 0;  // 0: the native slice size
   int64_t batch_size = 16;
-  torch::Device device = torch::kCPU;
+  // Device, precision and memory layout, as the training step takes them: a forward pass at
+  // inference is the training forward without its gradients.
+  StepSettings compute{torch::kCPU, Precision::fp32, /*channels_last=*/true};
 };
+json to_json(const InferenceSettings& settings);  // what result files record: precision, layout, batch
 
-// Softmax probabilities [K, Z, Y, X] on the case's own grid (CPU, float32).
+// A checkpoint ready for inference: the model (eval mode, on the device, in the layout) and the
+// settings it was trained with (normalisation, patch size, precision). A bf16 checkpoint runs in
+// bf16 where the device runs bf16 natively (CUDA, AMX, AVX512_BF16) and in fp32 elsewhere, with a
+// note on stderr: emulated bf16 is slower than fp32 and changes nothing a metric can see.
+struct InferenceModel {
+  LoadedModel loaded;
+  InferenceSettings settings;
+};
+InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_size, const torch::Device& device);
+
+// A dataset whose label names differ from the model's classes is a UserError naming both.
+void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names);
+
+// Logits [K, Z, Y, X] on the case's own grid (CPU, float32): the volume is predicted slice by
+// slice at the training size and the logits are resized bilinearly to the case's slice size.
+torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& settings);
+
+// softmax(predict_logits(...), 0): probabilities [K, Z, Y, X].
 torch::Tensor predict_probabilities(SegmentationModelImpl& model, const Case& c, const InferenceSettings& settings);
 
 // Scores of one case: {"id", "domain", "metrics": {class: {...}}} for the foreground classes;

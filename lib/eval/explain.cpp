@@ -187,8 +187,6 @@ std::vector<std::size_t> chosen_cases(const Dataset& dataset, const ExplainConfi
   return out;
 }
 
-json optional_number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
 }  // namespace
 
 json run_explain(const ExplainConfig& config) {
@@ -208,8 +206,7 @@ json run_explain(const ExplainConfig& config) {
 
   const torch::Device device = parse_device(config.device);
   configure_threads(config.threads);
-  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
-  const InferenceSettings settings = inference_settings_for(loaded, config.checkpoint, config.batch_size, device);
+  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
   SegmentationModelImpl& model = *loaded.model;
   const auto& classes = loaded.meta.class_names;
 
@@ -230,14 +227,13 @@ json run_explain(const ExplainConfig& config) {
                                 config.checkpoint, config.class_name, joined(foreground)));
 
   const auto dataset = open_dataset(config.data, config.split);
-  if (dataset->info().class_names != classes)
-    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset->location(),
-                                json(dataset->info().class_names).dump(), json(classes).dump()));
+  check_classes(*dataset, classes);
   const auto selected = chosen_cases(*dataset, config);
   ensure_writable_dir(images);
 
   json doc = result_header("explain");
   doc["runtime"] = describe_runtime(device);
+  doc["inference"] = to_json(settings);
   doc["config"] = to_json(config);
   doc["train_config"] = loaded.meta.train_config;
   doc["model"] = loaded.meta.model;

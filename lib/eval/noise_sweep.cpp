@@ -107,13 +107,10 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
 
   const torch::Device device = parse_device(config.device);
   configure_threads(config.threads);
-  LoadedModel loaded = load_model_for_inference(config.checkpoint, device);
-  const InferenceSettings settings = inference_settings_for(loaded, config.checkpoint, config.batch_size, device);
+  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
   const auto& classes = loaded.meta.class_names;
   const auto dataset = open_dataset(config.data, config.split);
-  if (dataset->info().class_names != classes)
-    throw UserError(fmt::format("{}: its labels ({}) differ from the model's classes ({})", dataset->location(),
-                                json(dataset->info().class_names).dump(), json(classes).dump()));
+  check_classes(*dataset, classes);
 
   std::vector<Condition> conditions;
   for (const auto& t : config.types)
@@ -172,6 +169,7 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
 
   json doc = result_header("noise-sweep");
   doc["runtime"] = describe_runtime(device);
+  doc["inference"] = to_json(settings);
   doc["config"] = to_json(config);
   doc["train_config"] = loaded.meta.train_config;
   doc["model"] = loaded.meta.model;

@@ -25,20 +25,10 @@
 
 #include "core/json.h"
 #include "data/synth/synth_dataset.h"
+#include "experiment/run_labels.h"
 #include "train/train_config.h"
 
 namespace mis {
-
-// How a run is shown in tables; `report` reads these from run.json.
-struct RunLabels {
-  std::string dataset;  // the experiment's dataset name
-  std::string model;    // the experiment's model name
-  std::string variant;  // "spatial" (lambda 0) | "spectral"
-  std::string group;    // "main" or an ablation's name
-  std::string setting;  // the experiment's loss name, e.g. "spectral" or "lambda-0.25"
-  std::uint64_t seed = 0;
-};
-json to_json(const RunLabels& labels);
 
 // One evaluation of a trained run: which command, the settings the experiment gives it (before
 // the run's own paths are filled in), and the result file it writes in the run folder.

@@ -16,8 +16,6 @@
 
 namespace mis {
 
-constexpr const char* kRunRecordSchema = "mis-spectral/run";
-
 std::filesystem::path run_record_path(const std::filesystem::path& run_dir);
 
 // The record of a run that has not started: status "pending", no evaluations done.

@@ -177,7 +177,7 @@ Context group_runs(const std::vector<Run>& runs) {
 }
 
 std::string seeds_note(const Groups& groups) {
-  std::set<int64_t> seeds;
+  std::set<std::uint64_t> seeds;
   for (const auto& [key, p] : groups)
     for (const RunSet* s : {&p.spatial, &p.spectral})
       for (const Run* r : *s) seeds.insert(r->labels.seed);

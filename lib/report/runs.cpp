@@ -60,7 +60,7 @@ Run run_from_manifest(const json& m, const fs::path& file) {
     run.labels.variant = str_or(labels, "variant", "");
     run.labels.group = str_or(labels, "group", "main");
     run.labels.setting = str_or(labels, "setting", "");
-    run.labels.seed = labels.contains("seed") ? labels["seed"].get<int64_t>() : run.train_config.value("seed", 0);
+    run.labels.seed = labels.contains("seed") ? labels["seed"].get<std::uint64_t>() : run.train_config.value("seed", std::uint64_t{0});
   } catch (const json::exception& e) {
     fail_file(file, std::string("wrong type in \"labels\" (") + e.what() + ")");
   }
@@ -110,7 +110,7 @@ std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
     if (!fs::exists(p)) throw UserError(p.string() + ": does not exist (expected a results folder or a result JSON)");
     if (!fs::is_directory(p)) {
       const json doc = read_json_file(p);
-      if (doc.is_object() && doc.value("schema", "") == kRunSchema) manifests.push_back(p);
+      if (doc.is_object() && doc.value("schema", "") == kRunRecordSchema) manifests.push_back(p);
       else {
         validate_result(doc, p.string());
         results.push_back(p);
@@ -125,7 +125,7 @@ std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
       // Inside folders, other JSON files (configs, the experiment file) are skipped, not errors.
       const json doc = read_json_file(f);
       if (!doc.is_object()) continue;
-      if (doc.value("schema", "") == kRunSchema) manifests.push_back(f);
+      if (doc.value("schema", "") == kRunRecordSchema) manifests.push_back(f);
       else if (doc.value("schema", "") == kResultSchema) results.push_back(f);
     }
   }

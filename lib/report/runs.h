@@ -16,19 +16,9 @@
 #include <vector>
 
 #include "core/json.h"
+#include "experiment/run_labels.h"
 
 namespace mis {
-
-constexpr const char* kRunSchema = "mis-spectral/run";
-
-struct RunLabels {
-  std::string dataset;   // display name, e.g. ACDC
-  std::string model;     // preset, e.g. unet
-  std::string variant;   // "spatial" | "spectral"
-  std::string group = "main";  // "main" or an ablation's name
-  std::string setting;   // short human text of an ablation's setting
-  int64_t seed = 0;
-};
 
 struct Run {
   std::string id;

@@ -11,17 +11,9 @@
 #include "core/rng.h"
 #include "train/batches.h"
 #include "train/train_config.h"
+#include "support.h"
 
 using namespace mis;
-
-namespace {
-fs::path fresh_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("mis_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-}  // namespace
 
 TEST_CASE("Rng: the standard mt19937_64 stream, uniform draws below 1, normal moments") {
   Rng a(42), b(42);

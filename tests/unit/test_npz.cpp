@@ -10,23 +10,11 @@
 
 #include "core/error.h"
 #include "models/npz.h"
+#include "support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("mis_test_npz_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 // A .npy file from a header dict and raw little-endian bytes, as NumPy lays it out.
 std::string npy_bytes(const std::string& dict, const std::string& payload, int version = 1) {

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "preprocess/imagescope_xml.h"
 #include "preprocess/polygon_raster.h"
+#include "support.h"
 
 namespace {
 
@@ -39,15 +40,6 @@ std::set<std::pair<int, int>> block(int i0, int i1, int j0, int j1) {  // inclus
   for (int j = j0; j <= j1; ++j)
     for (int i = i0; i <= i1; ++i) s.insert({i, j});
   return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const mis::UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "data/volume_io.h"
 #include "preprocess/pipeline.h"
 #include "preprocess/plan.h"
+#include "support.h"
 
 namespace {
 
@@ -23,14 +24,6 @@ namespace fs = std::filesystem;
 using mis::Geometry;
 using mis::json;
 using mis::PreprocessConfig;
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("mis_prep_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::remove_all(dir.string() + ".partial");
-  fs::create_directories(dir);
-  return dir;
-}
 
 void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

@@ -12,6 +12,7 @@
 #include "preprocess/case_processor.h"
 #include "preprocess/image_ops.h"
 #include "preprocess/plan.h"
+#include "support.h"
 
 namespace {
 
@@ -29,15 +30,6 @@ torch::Tensor coded(int64_t nz, int64_t ny, int64_t nx) {
 }
 
 float at3(const torch::Tensor& t, int64_t z, int64_t y, int64_t x) { return t[0][z][y][x].item<float>(); }
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const mis::UserError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

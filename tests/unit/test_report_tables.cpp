@@ -18,21 +18,12 @@
 #include "report/runs.h"
 #include "report/svg.h"
 #include "report/table_writers.h"
+#include "support.h"
 
 using namespace mis;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("mis_report_test_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 // One evaluation with a single foreground class "LV"; summary.mean = the mean over cases.
 json evaluation(const std::string& role, const std::string& name, const std::vector<double>& dsc) {
@@ -78,7 +69,7 @@ void write_run(const fs::path& root, const std::string& id, const std::string& d
                int seed, const std::string& status, const std::vector<std::pair<std::string, json>>& files) {
   const fs::path dir = root / "runs" / id;
   fs::create_directories(dir);
-  json run = {{"schema", kRunSchema}, {"schema_version", 1}, {"experiment", "test"}, {"id", id}, {"status", status},
+  json run = {{"schema", kRunRecordSchema}, {"schema_version", 1}, {"experiment", "test"}, {"id", id}, {"status", status},
               {"labels", {{"dataset", dataset}, {"model", "unet"}, {"variant", variant}, {"group", "main"},
                           {"setting", ""}, {"seed", seed}}},
               {"train_config", train_config(variant == "spatial" ? 0.0 : 0.5, seed, id)}};

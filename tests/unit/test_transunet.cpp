@@ -15,23 +15,11 @@
 #include "models/registry.h"
 #include "models/transunet.h"
 #include "train/checkpoint.h"
+#include "support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("mis_test_transunet_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(reinterpret_cast<uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 mis::ModelSpec small_spec(int classes = 4, mis::json options = mis::json::object(), int channels = 1) {
   mis::ModelSpec spec;
@@ -142,15 +130,6 @@ std::map<std::string, torch::Tensor> official_arrays_for(torch::nn::Module& mode
   arrays["head/bias"] = torch::randn({10});
   arrays["pre_logits/kernel"] = torch::randn({64, 64});
   return arrays;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const mis::UserError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
