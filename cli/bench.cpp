@@ -1,3 +1,7 @@
+#include <cstdio>
+#include <iostream>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "bench/bench.h"
@@ -38,9 +42,24 @@ void add_bench(CLI::App& app) {
   flags->add("--seed", "/seed", "Seed for the weights and the synthetic batches");
   cmd->add_option("--json-out", *json_out, "Also write the report as JSON to this file");
   cmd->add_flag("--json", *as_json, "Print JSON instead of the table");
-  cmd->callback([flags, json_out, as_json] {
+  auto paced = std::make_shared<bool>(false);
+  cmd->add_flag("--paced", *paced,
+                "Before each training step print 'ready N' and wait for a line on stdin; 'ready <warmup+steps>' "
+                "after the last. scripts/bench_pair.py uses it to alternate these steps with the Python "
+                "reference's, so that both are timed on the same machine state");
+  cmd->callback([flags, json_out, as_json, paced] {
     const BenchConfig config = bench_config_from_json(flags->resolve(), "bench settings");
-    const json report = run_bench(config, [](const std::string& line) { fmt::print(stderr, "bench: {}\n", line); });
+    std::function<void(int64_t)> pace;
+    if (*paced)
+      pace = [total = config.warmup + config.steps](int64_t step) {
+        fmt::print("ready {}\n", step);
+        std::fflush(stdout);
+        std::string go;
+        if (step < total && !std::getline(std::cin, go))
+          throw UserError("bench --paced: stdin closed before step " + std::to_string(step));
+      };
+    const json report = run_bench(
+        config, [](const std::string& line) { fmt::print(stderr, "bench: {}\n", line); }, pace);
     if (!json_out->empty()) write_json_atomic(*json_out, report);
     if (*as_json) fmt::print("{}\n", report.dump(2));
     else fmt::print("{}", format_bench(report));

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `make bench`: the UNet training step at 224x224, batch 4, in C++ (mis-spectral bench) and in
 # Python PyTorch (tests/perf/pytorch_reference.py, the same LibTorch), in fp32 and bf16 and in
-# both memory layouts, and the ratio of their step times (same precision, same layout).
+# both memory layouts, and the ratio of their step times (same precision, same layout), the two
+# programs taking turns step by step (scripts/bench_pair.py) so that noise on a shared machine
+# hits both alike. The C++ report (peak rates, GFLOP/s, spectral and data shares) follows.
 # JSON for each run lands in $BENCH_OUT (default: bench/ beside BIN, in the build folder).
 # Usage: scripts/bench.sh BIN [--steps N] [--warmup N] [--size S] [--batch-size B] [--precisions "fp32 bf16"]
 #                           [--layouts "channels-last nchw"]   (train's default layout is channels-last)
 set -euo pipefail
 bin=${1:?usage: bench.sh BIN [options]}
 shift
-steps=3 warmup=1 size=224 batch=4 precisions="fp32 bf16" layouts="channels-last nchw"
+steps=5 warmup=1 size=224 batch=4 precisions="fp32 bf16" layouts="channels-last nchw"
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps=$2; shift 2 ;;
@@ -28,7 +30,7 @@ if ! "$py" -c 'import torch' 2>/dev/null; then
 fi
 out=${BENCH_OUT:-$(dirname "$bin")/bench}
 mkdir -p "$out"
-printf '%-9s %-14s %12s %12s %10s\n' precision layout "C++ step s" "Python s" "Py/C++"
+printf '%-9s %-14s %11s %11s %9s %13s\n' precision layout "C++ step s" "Python s" "Py/C++" "pair range"
 for layout in $layouts; do
   case "$layout" in
     channels-last) cpp_layout="" py_layout="--channels-last" ;;
@@ -37,15 +39,19 @@ for layout in $layouts; do
   esac
   for p in $precisions; do
     tag=${p}_$layout
-    "$bin" bench --model unet --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
-      --precision "$p" $cpp_layout --json-out "$out/cpp_$tag.json" >"$out/cpp_$tag.txt" 2>/dev/null
-    "$py" tests/perf/pytorch_reference.py --size "$size" --batch-size "$batch" --steps "$steps" --warmup "$warmup" \
-      --precision "$p" $py_layout --json-out "$out/python_$tag.json" >/dev/null
-    "$py" - "$out/cpp_$tag.json" "$out/python_$tag.json" "$p" "$layout" <<'PY'
+    # The two programs alternate step by step (scripts/bench_pair.py): the ratio is the median
+    # over pairs of steps that ran on the same machine state.
+    "$py" scripts/bench_pair.py "$out/cpp_$tag.json" "$out/python_$tag.json" --steps $((warmup + steps)) \
+      --cpp-report "$out/cpp_$tag.txt" \
+      --cpp "$bin bench --paced --model unet --size $size --batch-size $batch --steps $steps --warmup $warmup \
+             --precision $p $cpp_layout --json-out $out/cpp_$tag.json" \
+      --py "$py tests/perf/pytorch_reference.py --paced --size $size --batch-size $batch --steps $steps \
+            --warmup $warmup --precision $p $py_layout --json-out $out/python_$tag.json" >"$out/pair_$tag.json"
+    "$py" - "$out/pair_$tag.json" "$p" "$layout" <<'PY'
 import json, sys
-c = json.load(open(sys.argv[1]))["train"]["median_step_s"]
-p = json.load(open(sys.argv[2]))["median_step_s"]
-print(f"{sys.argv[3]:<9} {sys.argv[4]:<14} {c:12.3f} {p:12.3f} {p / c:10.2f}")
+r = json.load(open(sys.argv[1]))
+print(f"{sys.argv[2]:<9} {sys.argv[3]:<14} {r['cpp_median_s']:11.3f} {r['python_median_s']:11.3f} "
+      f"{r['ratio_median']:9.3f} {r['ratio_min']:6.3f}-{r['ratio_max']:.3f}")
 PY
   done
 done

@@ -98,7 +98,8 @@ double gflops_rate(double flops, double seconds) { return seconds > 0 ? flops / 
 
 }  // namespace
 
-json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log_fn) {
+json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log_fn,
+               const std::function<void(int64_t)>& pace) {
   const auto log = [&](const std::string& line) {
     if (log_fn) log_fn(line);
   };
@@ -176,6 +177,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
       sync();
       reset_peak_memory(device);
     }
+    if (pace) pace(step);
     const double start = clock();
     TrainBatch batch;
     if (config.prefetch) {
@@ -193,6 +195,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
       wait_seconds.push_back(got - start);
     }
   }
+  if (pace) pace(total);
   const int64_t peak_bytes = peak_memory_bytes(device);
   const double step_s = median(step_seconds);
   const double step_gflops = gflops_rate(train_per_image * static_cast<double>(config.batch_size), step_s);

@@ -35,10 +35,13 @@ BenchConfig bench_config_from_json(const json& j, const std::string& source);
 // the activations and to the weights), so a step is 3 x forward.
 int64_t training_flops(const FlopCount& forward);
 
-// Runs the benchmark; `log` receives one line per phase (may be empty). Returns the JSON
-// report: {"config", "machine", "peak", "flops", "train", "inference", "spectral", "data",
-// "memory"} (see results/bench/README.md for every field).
-json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log = {});
+// Runs the benchmark; `log` receives one line per phase (may be empty). `pace`, when given, is
+// called before each training step (warm-up included) with the step's index and once more after
+// the last one with index warmup + steps: a hook to run the steps in lockstep with another
+// process (scripts/bench_pair.py). Returns the JSON report: {"config", "machine", "peak",
+// "flops", "train", "inference", "spectral", "data", "memory"} (results/bench/README.md).
+json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log = {},
+               const std::function<void(int64_t)>& pace = {});
 
 // The readable table of a run_bench report.
 std::string format_bench(const json& report);

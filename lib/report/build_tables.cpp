@@ -316,15 +316,54 @@ void noise_section(const Context& ctx, ReportContent& out) {
   out.tables.push_back(std::move(t));
 }
 
-// The calibration block of (role, test set) for a run: calibrate's result when there is one
-// (it may add temperature scaling), else the block eval writes.
-const json* calibration_of(const Run& r, const std::string& role, const std::string& dataset) {
+// Calibration blocks in result files: "calibration" (eval's, and calibrate's before scaling) and
+// "calibration_temperature_scaled" (calibrate's, when it fitted a temperature).
+constexpr const char* kCalibration = "calibration";
+constexpr const char* kTemperatureScaled = "calibration_temperature_scaled";
+
+// The block `block` of (role, test set) for a run: calibrate's result when there is one, else eval's.
+const json* calibration_of(const Run& r, const std::string& role, const std::string& dataset,
+                           const char* block = kCalibration) {
   for (const auto* doc : {r.calibrate ? &*r.calibrate : nullptr, r.eval ? &*r.eval : nullptr}) {
     if (!doc) continue;
     for (const json* e : evaluations_of(*doc, role, dataset))
-      if (e->contains("calibration") && (*e)["calibration"].is_object()) return &(*e)["calibration"];
+      if (e->contains(block) && (*e)[block].is_object()) return &(*e)[block];
   }
   return nullptr;
+}
+
+// The (role, test set name) pairs for which some run of `p` has the block `block`.
+std::set<std::pair<std::string, std::string>> calibrated_sets(const Pair& p, const char* block) {
+  std::set<std::pair<std::string, std::string>> sets;
+  for (const RunSet* s : {&p.spatial, &p.spectral})
+    for (const Run* r : *s)
+      for (const auto* doc : {r->calibrate ? &*r->calibrate : nullptr, r->eval ? &*r->eval : nullptr})
+        if (doc)
+          for (const auto& role : {"iid", "ood"})
+            for (const json* e : evaluations_of(*doc, role))
+              if (e->contains(block)) sets.insert({role, (*e)["dataset"].value("name", "?")});
+  return sets;
+}
+
+// The first three cells of a calibration row: dataset, model, "test set (IID|OOD)".
+std::vector<Cell> calibration_row(const std::pair<std::string, std::string>& key, const std::string& role,
+                                  const std::string& name) {
+  return {Cell::str(key.first), Cell::str(key.second),
+          Cell::str(fmt::format("{} ({})", name, role == "iid" ? "IID" : "OOD"))};
+}
+
+// Appends spatial, +spectral and Δ (lower is better) of one number of the block, mean ± std over seeds.
+void add_calibration_cells(std::vector<Cell>& row, const Pair& p, const std::string& role, const std::string& name,
+                           const char* block, const char* metric) {
+  const ValueOf value = [&role, &name, block, metric](const Run& r) -> std::optional<double> {
+    const json* c = calibration_of(r, role, name, block);
+    return c && c->contains(metric) && (*c)[metric].is_number() ? std::optional<double>((*c)[metric].get<double>())
+                                                               : std::nullopt;
+  };
+  const Cell a = seed_cell(p.spatial, value, 1, 4), b = seed_cell(p.spectral, value, 1, 4);
+  row.push_back(a);
+  row.push_back(b);
+  row.push_back(delta_cell(a, b, true));
 }
 
 void calibration_section(const Context& ctx, ReportContent& out) {
@@ -337,28 +376,9 @@ void calibration_section(const Context& ctx, ReportContent& out) {
   t.columns = {"Dataset", "Model", "Test set", "ECE spatial", "ECE +spectral", "Δ", "MCE spatial", "MCE +spectral",
                "Δ", "Brier spatial", "Brier +spectral", "Δ"};
   for (const auto& [key, p] : ctx.main) {
-    std::set<std::pair<std::string, std::string>> sets;  // (role, name)
-    for (const RunSet* s : {&p.spatial, &p.spectral})
-      for (const Run* r : *s)
-        for (const auto* doc : {r->calibrate ? &*r->calibrate : nullptr, r->eval ? &*r->eval : nullptr})
-          if (doc)
-            for (const auto& role : {"iid", "ood"})
-              for (const json* e : evaluations_of(*doc, role))
-                if (e->contains("calibration")) sets.insert({role, (*e)["dataset"].value("name", "?")});
-    for (const auto& [role, name] : sets) {
-      std::vector<Cell> row{Cell::str(key.first), Cell::str(key.second),
-                            Cell::str(fmt::format("{} ({})", name, role == "iid" ? "IID" : "OOD"))};
-      for (const char* metric : {"ece", "mce", "brier"}) {
-        const ValueOf value = [role = role, name = name, metric](const Run& r) -> std::optional<double> {
-          const json* c = calibration_of(r, role, name);
-          return c && c->contains(metric) && (*c)[metric].is_number() ? std::optional<double>((*c)[metric].get<double>())
-                                                                     : std::nullopt;
-        };
-        const Cell a = seed_cell(p.spatial, value, 1, 4), b = seed_cell(p.spectral, value, 1, 4);
-        row.push_back(a);
-        row.push_back(b);
-        row.push_back(delta_cell(a, b, true));
-      }
+    for (const auto& [role, name] : calibrated_sets(p, kCalibration)) {
+      std::vector<Cell> row = calibration_row(key, role, name);
+      for (const char* metric : {"ece", "mce", "brier"}) add_calibration_cells(row, p, role, name, kCalibration, metric);
       // Reliability diagram: the bins of all seeds pooled (counts added, accuracies count-weighted).
       std::vector<ReliabilitySeries> series;
       for (const auto& [variant, runs, color, ece] :
@@ -401,6 +421,31 @@ void calibration_section(const Context& ctx, ReportContent& out) {
     }
   }
   out.tables.push_back(std::move(t));
+}
+
+// After temperature scaling (Guo et al. 2017; `calibrate --temperature-split`): the fitted T and
+// the metrics with softmax(z / T). Empty, and so left out of the report, when no run fitted one.
+Table temperature_table(const Context& ctx) {
+  Table t;
+  t.id = "calibration_temperature";
+  t.title = "Calibration after temperature scaling";
+  t.note = fmt::format("calibrate --temperature-split: one temperature T per run, fitted by NLL on a split of the "
+                       "training data, then ECE, Brier and NLL of softmax(logits / T) on each test set (the "
+                       "prediction, so DSC, is unchanged); {}.",
+                       seeds_note(ctx.main));
+  t.columns = {"Dataset",         "Model",         "Test set",    "T spatial",     "T +spectral",
+               "ECE spatial",     "ECE +spectral", "Δ",           "Brier spatial", "Brier +spectral",
+               "Δ",               "NLL spatial",   "NLL +spectral", "Δ"};
+  for (const auto& [key, p] : ctx.main)
+    for (const auto& [role, name] : calibrated_sets(p, kTemperatureScaled)) {
+      std::vector<Cell> row = calibration_row(key, role, name);
+      add_calibration_cells(row, p, role, name, kTemperatureScaled, "temperature");
+      row.pop_back();  // a larger or smaller T is neither better nor worse: no Δ
+      for (const char* metric : {"ece", "brier", "nll"})
+        add_calibration_cells(row, p, role, name, kTemperatureScaled, metric);
+      t.rows.push_back(std::move(row));
+    }
+  return t;
 }
 
 Table ablation_table(const Context& ctx) {
@@ -549,6 +594,7 @@ ReportContent build_report(const std::vector<Run>& runs, const std::string& titl
   out.tables.push_back(ood_table(ctx));
   noise_section(ctx, out);
   calibration_section(ctx, out);
+  if (Table t = temperature_table(ctx); !t.rows.empty()) out.tables.push_back(std::move(t));
   out.tables.push_back(ablation_table(ctx));
   explain_section(ctx, out);
   out.tables.push_back(paper_table(ctx));

@@ -38,6 +38,10 @@ struct StepSettings {
 // building the optimiser's state (momentum buffers then take the same layout).
 void prepare_model(torch::nn::Module& model, const StepSettings& settings);
 
+// `t` with channels-last strides (suggest_memory_format() == ChannelsLast), also when it has
+// one channel, where contiguous(ChannelsLast) would leave NCHW strides in place.
+torch::Tensor with_channels_last_strides(const torch::Tensor& t);
+
 // The batch's images on the step's device and in its memory format.
 torch::Tensor step_input(const torch::Tensor& images, const StepSettings& settings);
 

@@ -17,6 +17,26 @@ ok = (len(t["step_seconds"]) == 3 and close(t["median_step_s"], statistics.media
       and t["of_conv3x3_peak"] is None and d["config"]["channels_last"] is True)
 sys.exit(0 if ok else 1)
 PY
+# --paced: scripts/bench_pair.py runs two paced programs in turns (here the C++ bench twice, so
+# no Python torch is needed) and its ratios are the per-step ratios of the two reports.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+paced="$BIN bench --paced --model unet-small --size 32 --batch-size 2 --steps 3 --warmup 1 --no-peak --threads 1"
+python3 "$ROOT/scripts/bench_pair.py" "$WORK/a.json" "$WORK/b.json" --steps 4 --cpp-report "$WORK/a.txt" \
+  --cpp "$paced --json-out $WORK/a.json" --py "$paced --json-out $WORK/b.json" >"$WORK/pair.json" 2>"$WORK/pair.err" ||
+  fail "bench_pair failed: $(cat "$WORK/pair.err")"
+python3 - "$WORK/pair.json" "$WORK/a.json" "$WORK/b.json" <<'PY' && pass "paced pair: 3 timed pairs, ratios recomputed" || fail "pair ratios inconsistent"
+import json, statistics, sys
+pair, a, b = (json.load(open(f)) for f in sys.argv[1:])
+ta, tb = a["train"]["step_seconds"], b["train"]["step_seconds"]
+ratios = [y / x for x, y in zip(ta, tb)]
+ok = pair["pairs"] == 3 and all(abs(r - q) < 1e-12 for r, q in zip(ratios, pair["ratios"])) \
+     and abs(pair["ratio_median"] - statistics.median(ratios)) < 1e-12
+sys.exit(0 if ok else 1)
+PY
+grep -q "train step" "$WORK/a.txt" && pass "paced pair keeps the C++ table" || fail "no C++ table in the pair report"
+err=$($paced --json-out "$WORK/c.json" </dev/null 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && printf '%s' "$err" | grep -q "stdin closed before step 0" && pass "paced bench without a driver" ||
+  fail "paced bench with stdin closed: exit $rc, $err"
 expect_error "bad precision" "expected fp32 or bf16" "$BIN" bench --precision fp16 --no-peak
 expect_error "size not a multiple" "multiple of 16" "$BIN" bench --size 30 --no-peak
 expect_error "unknown model" "unet-huge" "$BIN" bench --model unet-huge --no-peak

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -107,6 +108,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="0 = all cores")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--json-out")
+    ap.add_argument("--paced", action="store_true",
+                    help="before each step print 'ready N' and wait for a line on stdin (scripts/bench_pair.py)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads or os.cpu_count())
@@ -130,14 +133,23 @@ def main():
         opt.step()
         return loss.item()
 
-    for _ in range(a.warmup):
+    def pace(i):  # lockstep with another process: see scripts/bench_pair.py
+        if a.paced:
+            print(f"ready {i}", flush=True)
+            if i < a.warmup + a.steps and not sys.stdin.readline():
+                sys.exit(f"pytorch_reference --paced: stdin closed before step {i}")
+
+    for i in range(a.warmup):
+        pace(i)
         step()
     seconds = []
-    for _ in range(a.steps):
+    for i in range(a.steps):
+        pace(a.warmup + i)
         t0 = time.perf_counter()
         loss = step()
         sync()
         seconds.append(time.perf_counter() - t0)
+    pace(a.warmup + a.steps)
     med = statistics.median(seconds)
     out = {"implementation": "python-pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
            "size": a.size, "batch_size": a.batch_size, "precision": a.precision, "channels_last": a.channels_last,

@@ -350,3 +350,47 @@ TEST_CASE("report index.html references only files that exist, Grad-CAM PNGs cop
                        doctest::Contains("c0_overlay.png"), UserError);
   CHECK(!fs::exists(tmp.path / "out2"));
 }
+
+TEST_CASE("report: the temperature-scaled calibration table, from calibrate's blocks, by hand") {
+  TempDir tmp;
+  // calibrate.json of one run: the IID set before and after scaling with temperature T.
+  const auto calibrate_doc = [](double lambda, int seed, double t, double ece, double brier, double nll) {
+    json doc = result_header("calibrate");
+    doc["train_config"] = train_config(lambda, seed, "run" + std::to_string(seed));
+    json e = evaluation("iid", "ACDC", {0.8});
+    e["calibration"] = {{"ece", 2 * ece}, {"mce", 0.5}, {"brier", 2 * brier}, {"nll", 2 * nll}};
+    e["calibration_temperature_scaled"] = {{"temperature", t}, {"ece", ece}, {"brier", brier}, {"nll", nll}};
+    doc["evaluations"] = {e};
+    return doc;
+  };
+  write_run(tmp.path, "sp0", "ACDC", "spatial", 0, "complete", {{"calibrate.json", calibrate_doc(0, 0, 1.2, 0.02, 0.1, 0.3)}});
+  write_run(tmp.path, "sp1", "ACDC", "spatial", 1, "complete", {{"calibrate.json", calibrate_doc(0, 1, 1.4, 0.04, 0.2, 0.5)}});
+  write_run(tmp.path, "sc0", "ACDC", "spectral", 0, "complete",
+            {{"calibrate.json", calibrate_doc(0.5, 0, 1.1, 0.01, 0.1, 0.2)}});
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  const Table& t = table(r, "calibration_temperature");
+  REQUIRE(t.rows.size() == 1);
+  const auto& row = t.rows[0];
+  CHECK(row[2].text == "ACDC (IID)");
+  // T: spatial 1.2, 1.4 -> 1.3 ± 0.1414; spectral one seed 1.1; no Δ column for T.
+  CHECK(row[column(t, "T spatial")].value == doctest::Approx(1.3));
+  CHECK(*row[column(t, "T spatial")].sd == doctest::Approx(std::sqrt(0.02)));
+  CHECK(row[column(t, "T +spectral")].value == doctest::Approx(1.1));
+  CHECK(t.columns[column(t, "T +spectral") + 1] == "ECE spatial");
+  // ECE after scaling: spatial 0.03, spectral 0.01 -> Δ -0.02 (an improvement); Brier and NLL alike.
+  CHECK(row[column(t, "ECE spatial")].value == doctest::Approx(0.03));
+  CHECK(row[column(t, "Δ", 0)].value == doctest::Approx(-0.02));
+  CHECK(row[column(t, "Δ", 0)].lower_better);
+  CHECK(row[column(t, "Brier +spectral")].value == doctest::Approx(0.1));
+  CHECK(row[column(t, "NLL spatial")].value == doctest::Approx(0.4));
+  CHECK(row[column(t, "Δ", 2)].value == doctest::Approx(-0.2));
+  // The unscaled table still reads the "calibration" block (twice the scaled numbers here).
+  CHECK(table(r, "calibration").rows.at(0)[column(table(r, "calibration"), "ECE spatial")].value ==
+        doctest::Approx(0.06));
+
+  // Without a fitted temperature there is no such table.
+  TempDir plain;
+  make_study(plain.path);
+  const ReportContent without = build_report(load_runs({plain.path}), "t");
+  for (const auto& table : without.tables) CHECK(table.id != "calibration_temperature");
+}
