@@ -144,3 +144,47 @@ TEST_CASE("bench precision is part of a run's identity, channels_last is not") {
   CHECK(train_config_from_json(to_json(b), "x").precision == "bf16");
   CHECK_THROWS_AS(train_config_from_json({{"precision", "fp16"}}, "x"), UserError);
 }
+
+TEST_CASE("channels-last strides also for one-channel tensors, where contiguous(ChannelsLast) keeps NCHW") {
+  const auto image = torch::randn({4, 1, 8, 8});
+  // The pitfall: a one-channel NCHW tensor already counts as channels-last contiguous.
+  CHECK(image.contiguous(torch::MemoryFormat::ChannelsLast).strides() == image.strides());
+  const auto nhwc = with_channels_last_strides(image);
+  CHECK(nhwc.strides() == torch::IntArrayRef({64, 1, 8, 1}));
+  CHECK((nhwc.suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
+  CHECK(torch::equal(nhwc, image));
+  // prepare_model: every 4-D weight, the one-channel stem's included, and so the stem's output.
+  auto model = small_unet();
+  prepare_model(*model, StepSettings{torch::kCPU, Precision::fp32, true});
+  for (const auto& item : model->named_parameters())
+    if (item.value().dim() == 4) {
+      CAPTURE(item.key());
+      CHECK((item.value().suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
+    }
+  // The stem's first convolution, as its module runs it: oneDNN follows the weight's layout.
+  torch::NoGradGuard no_grad;
+  const auto weight = model->named_parameters()["stem.body.0.weight"];
+  REQUIRE(weight.size(1) == 1);
+  const auto out = torch::conv2d(step_input(image, {torch::kCPU, Precision::fp32, true}), weight, {}, 1, 1);
+  CHECK((out.suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
+}
+
+TEST_CASE("train_step equals zero_grad + backward + SGD step, twice (gradients do not accumulate)") {
+  auto a = small_unet();
+  auto b = small_unet();  // same seed: identical weights
+  const StepSettings settings{torch::kCPU, Precision::fp32, false};
+  const auto sgd = [](SegmentationModelImpl& m) {
+    return torch::optim::SGD(m.parameters(), torch::optim::SGDOptions(0.1).momentum(0.9).weight_decay(1e-4));
+  };
+  auto opt_a = sgd(*a), opt_b = sgd(*b);
+  a->train();
+  b->train();
+  for (int step = 0; step < 2; ++step) {
+    (void)train_step(*a, opt_a, small_batch(), LossConfig{}, settings);
+    opt_b.zero_grad();
+    forward_objective(*b, small_batch(), LossConfig{}, settings).total.backward();
+    opt_b.step();
+  }
+  const auto pa = a->parameters(), pb = b->parameters();
+  for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+}
