@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "bench/timing.h"
+#include "train/step.h"
 
 namespace mis {
 
@@ -33,9 +34,9 @@ PeakRates measure_peak_rates(const torch::Device& device, Precision precision, b
   const int64_t batch = 4, channels = 128, size = 112;
   auto x = torch::randn({batch, channels, size, size}, opts);
   auto w = torch::randn({channels, channels, 3, 3}, opts) * 0.01;
-  if (channels_last) {
-    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-    w = w.contiguous(torch::MemoryFormat::ChannelsLast);
+  if (channels_last) {  // exactly as the step lays out its activations and weights
+    x = with_channels_last_strides(x);
+    w = with_channels_last_strides(w);
   }
   const double conv_flops = 2.0 * batch * size * size * channels * channels * 9;
   p.conv3x3_gflops = best_gflops([&] { (void)torch::conv2d(x, w, {}, 1, 1); }, conv_flops, reps, device);

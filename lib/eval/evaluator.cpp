@@ -34,18 +34,11 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
   s.batch_size = batch_size;
   s.compute.device = device;
   s.compute.precision = parse_precision(train_config.precision);
-  if (s.compute.precision != Precision::fp32) {
-    std::string why;
-    try {
-      why = check_precision(s.compute.precision, device);
-    } catch (const UserError& e) {
-      why = e.what();
-    }
-    if (!why.empty()) {
-      fmt::print(stderr, "note: {} was trained in {}; this CPU has no native bf16, so inference runs in fp32\n",
-                 checkpoint, to_string(s.compute.precision));
-      s.compute.precision = Precision::fp32;
-    }
+  const bool native_bf16 = device.is_cuda() || this_cpu_bf16_support() == Bf16Support::native;
+  if (s.compute.precision == Precision::bf16 && !native_bf16) {
+    fmt::print(stderr, "note: {} was trained in bf16; this CPU has no native bf16, so inference runs in fp32\n",
+               checkpoint);
+    s.compute.precision = Precision::fp32;
   }
   prepare_model(*m.loaded.model, s.compute);
   return m;

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include "eval/evaluator.h"
+#include "train/train_config.h"
+#include "support.h"
 
 using namespace mis;
 namespace F = torch::nn::functional;
@@ -101,4 +103,34 @@ TEST_CASE("the inference settings a result file records") {
   CHECK(j.at("precision") == "bf16");
   CHECK(j.at("channels_last") == true);
   CHECK(j.at("batch_size") == 8);
+}
+
+TEST_CASE("load_for_inference: the checkpoint's precision where this device runs it natively, else fp32") {
+  TempDir dir("inference");
+  const ModelSpec spec{"unet-small", {{"base_width", 4}, {"depth", 2}}, 1, 3};
+  const bool native = this_cpu_bf16_support() == Bf16Support::native;  // the CPU's own flags
+  for (const std::string trained : {"fp32", "bf16"}) {
+    CAPTURE(trained);
+    TrainConfig config;
+    config.model = spec;
+    config.precision = trained;
+    config.patch_size = 32;
+    CheckpointMeta meta;
+    meta.train_config = to_json(config);
+    meta.model = to_json(spec);
+    meta.class_names = {"background", "a", "b"};
+    auto model = small_unet();
+    const auto path = dir.path / (trained + ".pt");
+    save_checkpoint(path, meta, *model, nullptr);
+
+    const InferenceModel m = load_for_inference(path.string(), 8, torch::kCPU);
+    const Precision expected = trained == "bf16" && native ? Precision::bf16 : Precision::fp32;
+    CHECK((m.settings.compute.precision == expected));
+    CHECK(m.settings.compute.channels_last);
+    CHECK(m.settings.patch_size == 32);
+    CHECK(m.settings.batch_size == 8);
+    CHECK_FALSE(m.loaded.model->is_training());
+    for (const auto& p : m.loaded.model->parameters())  // prepared: the one-channel stem too
+      if (p.dim() == 4) CHECK((p.suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
+  }
 }
