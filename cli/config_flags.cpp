@@ -1,5 +1,8 @@
 #include "config_flags.h"
 
+#include <cctype>
+#include <cmath>
+
 #include "core/error.h"
 
 namespace mis::cli {
@@ -14,16 +17,37 @@ std::string default_text(const json& value) {
   return value.dump();
 }
 
+// Reads a flag's text as the JSON type of its default, strictly: "0.01abc" is not a number,
+// "3.5" is not an integer, "-1" is not an unsigned seed and "nan" is not a usable number.
 json parse_as(const json& like, const std::string& text, const std::string& flag) {
+  const auto fail = [&](const char* expected) -> json {
+    throw UserError(flag + ": cannot read '" + text + "' as " + expected);
+  };
+  std::size_t used = 0;
   try {
-    if (like.is_number_unsigned()) return std::stoull(text);
-    if (like.is_number_integer()) return std::stoll(text);
-    if (like.is_number_float()) return std::stod(text);
+    if (like.is_number_unsigned()) {
+      if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return fail("a non-negative integer");
+      const auto v = std::stoull(text, &used);
+      return used == text.size() ? json(v) : fail("a non-negative integer");
+    }
+    if (like.is_number_integer()) {
+      const auto v = std::stoll(text, &used);
+      return used == text.size() ? json(v) : fail("an integer");
+    }
+    if (like.is_number_float()) {
+      const double v = std::stod(text, &used);
+      return used == text.size() && std::isfinite(v) ? json(v) : fail("a finite number");
+    }
     if (like.is_string()) return text;
     return json::parse(text);
-  } catch (const std::exception&) {
-    throw UserError(flag + ": cannot read '" + text + "' as " + like.type_name());
+  } catch (const std::invalid_argument&) {
+  } catch (const std::out_of_range&) {
+  } catch (const json::exception&) {
   }
+  if (like.is_number_unsigned()) return fail("a non-negative integer");
+  if (like.is_number_integer()) return fail("an integer");
+  if (like.is_number_float()) return fail("a finite number");
+  return fail(like.type_name());
 }
 
 }  // namespace

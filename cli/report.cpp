@@ -20,7 +20,8 @@ void add_report(CLI::App& app) {
                   "Results folders (runs/<id>/run.json and result files, searched recursively) or result JSON files")
       ->required();
   cmd->add_option("--out,-o", *out,
-                  "Report folder to write (replaced atomically); a path ending in .md writes only the Markdown report");
+                  "Report folder to write, outside the results (inside is fine); an earlier report there is replaced atomically, "
+                  "any other non-empty folder is refused. A path ending in .md writes only the Markdown report");
   cmd->add_option("--title", *title, "Report title (default: the experiment's name, else \"mis-spectral report\")");
   cmd->callback([inputs, out, title] {
     const std::vector<std::filesystem::path> paths(inputs->begin(), inputs->end());
@@ -29,7 +30,7 @@ void add_report(CLI::App& app) {
     if (name.empty()) name = "mis-spectral report";
     const ReportContent report = build_report(load_runs(paths), name);
     if (out->size() > 3 && out->compare(out->size() - 3, 3, ".md") == 0) write_text_atomic(*out, markdown_report(report));
-    else if (!out->empty()) write_report(report, *out);
+    else if (!out->empty()) write_report(report, *out, paths);
     fmt::print("{}", to_markdown(report.tables.front()));
     if (!out->empty()) fmt::print("\nreport written to {}\n", *out);
   });

@@ -1,5 +1,6 @@
 #include "bench/bench.h"
 
+#include <cmath>
 #include <fstream>
 #include <future>
 
@@ -196,6 +197,11 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
     }
   }
   if (pace) pace(total);
+  // Timings of steps that computed NaN are not timings of this model's training.
+  if (!std::isfinite(last_loss))
+    throw UserError(fmt::format("bench: the training loss became {} (model {}, {}); the timings would be meaningless. "
+                                "Try --precision fp32 or a smaller --lr",
+                                last_loss, config.model.name, to_string(settings.precision)));
   const int64_t peak_bytes = peak_memory_bytes(device);
   const double step_s = median(step_seconds);
   const double step_gflops = gflops_rate(train_per_image * static_cast<double>(config.batch_size), step_s);

@@ -26,6 +26,27 @@ json merge_json(json base, const json& patch) {
   return base;
 }
 
+namespace {
+
+// What `given` should have been when its type does not fit the default's, or "". Any number
+// may stand for a floating-point default, integers for integer ones (non-negative ones for
+// unsigned defaults such as seeds); a null default (an optional value) takes anything.
+std::string expected_type(const json& given, const json& reference) {
+  if (reference.is_null()) return "";
+  if (reference.is_number_float()) return given.is_number() ? "" : "a number";
+  if (reference.is_number_unsigned())
+    return given.is_number_unsigned() || (given.is_number_integer() && given.get<int64_t>() >= 0) ? ""
+                                                                                                   : "a non-negative integer";
+  if (reference.is_number_integer()) return given.is_number_integer() ? "" : "an integer";
+  if (reference.is_boolean()) return given.is_boolean() ? "" : "true or false";
+  if (reference.is_string()) return given.is_string() ? "" : "a string";
+  if (reference.is_array()) return given.is_array() ? "" : "an array";
+  if (reference.is_object()) return given.is_object() ? "" : "an object";
+  return "";
+}
+
+}  // namespace
+
 void reject_unknown_keys(const json& given, const json& reference, const std::string& source,
                          const std::string& prefix) {
   if (!given.is_object() || !reference.is_object()) return;
@@ -36,6 +57,8 @@ void reject_unknown_keys(const json& given, const json& reference, const std::st
       for (const auto& [k, v] : reference.items()) known += (known.empty() ? "" : ", ") + k;
       throw UserError(source + ": unknown key '" + path + "' (known here: " + known + ")");
     }
+    if (const std::string expected = expected_type(value, reference[key]); !expected.empty())
+      throw UserError(source + ": key '" + path + "' must be " + expected + ", not " + value.dump());
     // Free-form objects (defaults that are empty objects) accept any keys.
     if (!reference[key].empty()) reject_unknown_keys(value, reference[key], source, path);
   }

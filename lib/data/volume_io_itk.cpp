@@ -13,9 +13,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <mutex>
+#include <type_traits>
 
 #include <cmath>
 #include <cstring>
@@ -23,6 +25,7 @@
 #include "core/error.h"
 #include "data/itk_bridge.h"
 #include "core/files.h"
+#include "core/stderr_filter.h"
 #include "data/volume_io.h"
 
 namespace mis {
@@ -70,6 +73,45 @@ Volume read_as_float(const std::filesystem::path& path) {
   return {zyxc.permute({3, 0, 1, 2}).contiguous(), geometry_of(image)};
 }
 
+// Whether the pixels read back (`back`) are those written. A written NaN matches anything:
+// ITK's NIfTI reader returns NaN as 0 when it reads into an itk::Image<float> (seen with ITK
+// 5.2), and a file cut short is caught by the other pixels or by the reader itself.
+template <typename PixelT>
+bool same_pixels(const PixelT* back, const PixelT* written, std::size_t count) {
+  if constexpr (std::is_floating_point_v<PixelT>) {
+    for (std::size_t i = 0; i < count; ++i)
+      if (!(back[i] == written[i] || std::isnan(written[i]))) return false;
+    return true;
+  } else {
+    return std::memcmp(back, written, sizeof(PixelT) * count) == 0;
+  }
+}
+
+// ITK's writers do not always report a short write: NIfTI's znzlib prints "** ERROR: NWAD" on
+// stderr and returns, and the file is truncated. So every written image is read back and
+// compared with what was meant to be written before it is renamed into place (JPEG, being
+// lossy, only for its size).
+template <typename ImageT>
+void verify_written(const std::filesystem::path& written, const std::filesystem::path& reported, const ImageT* image) {
+  typename ImageT::Pointer back;
+  try {
+    auto reader = itk::ImageFileReader<ImageT>::New();
+    reader->SetFileName(written.string());
+    reader->Update();
+    back = reader->GetOutput();
+  } catch (const itk::ExceptionObject&) {
+    fail_write(reported, "the written file reads back incomplete");
+  }
+  const auto region = image->GetLargestPossibleRegion();
+  if (back->GetLargestPossibleRegion().GetSize() != region.GetSize())
+    fail_write(reported, "the written file reads back with another size");
+  std::string extension = reported.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (extension == ".jpg" || extension == ".jpeg") return;
+  if (!same_pixels(back->GetBufferPointer(), image->GetBufferPointer(), region.GetNumberOfPixels()))
+    fail_write(reported, "the written file reads back different from what was written");
+}
+
 template <typename PixelT>
 void write_scalar(const std::filesystem::path& path, const torch::Tensor& zyx, const Geometry& geometry) {
   using ImageT = itk::Image<PixelT, 3>;
@@ -91,11 +133,15 @@ void write_scalar(const std::filesystem::path& path, const torch::Tensor& zyx, c
     writer->SetFileName(tmp.string());
     writer->SetInput(image);
     writer->UseCompressionOn();
+    // niftilib prints its own "** ERROR" lines for a short write and for reading the short
+    // file back; verify_written reports the failure once, naming the file.
+    const StderrFilter quiet_niftilib;
     try {
       writer->Update();
     } catch (const itk::ExceptionObject& e) {
-      fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()));
+      fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()) + "; disk full?");
     }
+    verify_written<ImageT>(tmp, path, image.GetPointer());
   });
 }
 
@@ -182,11 +228,15 @@ void write_2d(const std::filesystem::path& path, const torch::Tensor& hwc) {
     auto writer = itk::ImageFileWriter<ImageT>::New();
     writer->SetFileName(tmp.string());
     writer->SetInput(image);
+    // niftilib prints its own "** ERROR" lines for a short write and for reading the short
+    // file back; verify_written reports the failure once, naming the file.
+    const StderrFilter quiet_niftilib;
     try {
       writer->Update();
     } catch (const itk::ExceptionObject& e) {
-      fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()));
+      fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()) + "; disk full?");
     }
+    verify_written<ImageT>(tmp, path, image.GetPointer());
   });
 }
 

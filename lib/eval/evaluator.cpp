@@ -69,7 +69,14 @@ torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const 
                                           .align_corners(false));
     out.push_back(logits.cpu());
   }
-  return torch::cat(out, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
+  torch::Tensor logits = torch::cat(out, 0).permute({1, 0, 2, 3}).contiguous();  // [K, Z, Y, X]
+  // Finite weights can still overflow (bf16, an input far outside the training range): no
+  // metric computed from such logits means anything.
+  if (!torch::isfinite(logits).all().item<bool>())
+    throw UserError(fmt::format("case {}: the model's output holds NaN or infinite values; check this image's "
+                                "intensities and the checkpoint (a diverged or bf16-overflowing model)",
+                                c.id));
+  return logits;
 }
 
 torch::Tensor predict_probabilities(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
@@ -159,6 +166,12 @@ json run_eval(const EvalConfig& config) {
   if (config.hd95 != "off") hd95 = parse_hd95_variant(config.hd95);
   if (!config.save_predictions.empty() && !volume_io_available())
     throw UserError("eval --save-predictions: this binary was built without ITK, which writes NIfTI and PNG");
+  if (!config.save_predictions.empty()) {
+    // Predictions overwrite files of the same names: only in a folder that is new, empty or eval's own.
+    require_replaceable_output(config.save_predictions, "eval", "--save-predictions folder");
+    ensure_writable_dir(config.save_predictions);
+    mark_command_output(config.save_predictions, "eval");
+  }
   if (hd95 && !hd95_available())
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
   const torch::Device device = parse_device(config.device);

@@ -278,8 +278,7 @@ json run_score(const ScoreConfig& config) {
        {"cases", cases},
        {"summary", summary},
        {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}});
-  write_json_atomic(config.output, doc);
-  write_text_atomic(markdown_path_for(config.output), score_markdown(doc));
+  write_texts_atomic({{config.output, doc.dump(2) + "\n"}, {markdown_path_for(config.output), score_markdown(doc)}});
   return doc;
 }
 

@@ -1,5 +1,7 @@
 #include "losses/objective.h"
 
+#include <cmath>
+
 #include "core/error.h"
 
 namespace mis {
@@ -41,7 +43,9 @@ LossConfig loss_config_from_json(const json& j) {
   c.spatial.w_dice = j.at("w_dice").get<double>();
   c.spatial.dice_include_background = j.at("dice_include_background").get<bool>();
   c.lambda = j.at("lambda").get<double>();
-  if (c.lambda < 0) throw UserError("lambda must be >= 0");
+  if (!(c.lambda >= 0) || !std::isfinite(c.lambda)) throw UserError("lambda must be a finite number >= 0");
+  if (!(c.spatial.w_ce >= 0) || !(c.spatial.w_dice >= 0) || !std::isfinite(c.spatial.w_ce + c.spatial.w_dice))
+    throw UserError("the loss weights w_ce and w_dice must be finite numbers >= 0");
   c.spectral.mode = parse_spectral_mode(j.at("spectral_mode").get<std::string>());
   const auto& band = j.at("spectral_band");
   if (!band.is_null()) {

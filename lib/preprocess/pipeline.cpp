@@ -36,13 +36,6 @@ fs::path clean(const fs::path& p) {
   return out;
 }
 
-bool inside(const fs::path& child, const fs::path& parent) {
-  auto c = child.begin(), p = parent.begin();
-  for (; p != parent.end(); ++p, ++c)
-    if (c == child.end() || *c != *p) return false;
-  return true;
-}
-
 // Names, sizes and modification times: enough to notice a changed source without reading it.
 json source_stat(const CaseSource& cs) {
   json stat = json::array();
@@ -119,11 +112,10 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
   const fs::path input = clean(config.input), output = clean(config.output);
   config.input = input.string();
   config.output = output.string();
-  if (inside(output, input))
+  // The readers walk the input folder, so an output inside it would be read as input too.
+  if (path_within(output, input))
     fail_file(output, "the output folder lies inside the input folder " + input.string() + "; choose another --output");
-  if (inside(input, output))
-    fail_file(output, "the input folder lies inside the output folder, which is replaced when preprocessing ends; "
-                      "choose another --output");
+  refuse_output_over_inputs(output, {input}, "--output");
 
   DatasetPlan plan = plan_dataset(config);
   check_plan(plan, input);
@@ -321,6 +313,7 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
       {"cases", cases}};
   write_json_atomic(root / "manifest.json", manifest);
   expected.insert("manifest.json");
+  expected.insert(OUTPUT_MARKER);  // written by ResumableStagingDir: the folder is preprocess's own
 
   // ---- drop leftovers of earlier runs (other settings, removed cases), then publish
   std::vector<fs::path> stale;

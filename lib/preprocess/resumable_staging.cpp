@@ -18,8 +18,7 @@ ResumableStagingDir::ResumableStagingDir(fs::path final_dir) : final_(std::move(
   if (final_.filename().empty()) final_ = final_.parent_path();  // "out/" -> "out"
   const fs::path parent = final_.parent_path().empty() ? fs::path(".") : final_.parent_path();
   ensure_writable_dir(parent);
-  if (fs::exists(final_) && !fs::is_directory(final_))
-    fail_file(final_, "exists and is not a folder; choose another --output");
+  require_replaceable_output(final_, "preprocess", "--output");
   staging_ = parent / (final_.filename().string() + ".partial");
   if (fs::exists(staging_) && !fs::is_directory(staging_))
     fail_file(staging_, "exists and is not a folder; remove it");
@@ -33,6 +32,7 @@ ResumableStagingDir::ResumableStagingDir(fs::path final_dir) : final_(std::move(
     lock_fd_ = -1;
     fail_file(staging_, "another preprocess run is writing this folder; wait for it to finish (or stop it) and retry");
   }
+  mark_command_output(staging_, "preprocess");
 }
 
 ResumableStagingDir::~ResumableStagingDir() {
@@ -42,22 +42,8 @@ ResumableStagingDir::~ResumableStagingDir() {
 void ResumableStagingDir::commit() {
   std::error_code ec;
   fs::remove(staging_ / ".lock", ec);
-  if (fs::exists(final_)) {
-    const fs::path old = final_.parent_path() / ("." + final_.filename().string() + ".old" + std::to_string(::getpid()));
-    fs::remove_all(old, ec);
-    fs::rename(final_, old, ec);
-    if (ec) fail_file(final_, "cannot replace existing folder: " + ec.message());
-    fs::rename(staging_, final_, ec);
-    if (ec) {
-      std::error_code ignored;
-      fs::rename(old, final_, ignored);  // put the previous output back
-      fail_file(final_, "cannot move finished output into place: " + ec.message());
-    }
-    fs::remove_all(old, ec);
-  } else {
-    fs::rename(staging_, final_, ec);
-    if (ec) fail_file(final_, "cannot move finished output into place: " + ec.message());
-  }
+  require_replaceable_output(final_, "preprocess", "--output");  // the folder may have changed meanwhile
+  replace_folder(staging_, final_);
   committed_ = true;
 }
 

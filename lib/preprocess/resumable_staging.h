@@ -3,7 +3,9 @@
 // appears under its final name only on commit(), but the staging folder has a fixed name,
 // FINAL.partial, next to FINAL, and is kept (not deleted) when the process fails or is killed,
 // so that a rerun finds the cases already done there and skips them. An exclusive lock
-// (FINAL.partial/.lock, flock) stops two runs from filling the same folder at once.
+// (FINAL.partial/.lock, flock) stops two runs from filling the same folder at once. As with
+// StagingDir, an existing FINAL is replaced only when it is empty or an earlier preprocess
+// output (core/files.h require_replaceable_output): never a folder of the user's.
 #include <filesystem>
 
 namespace mis::prep {
@@ -19,8 +21,9 @@ class ResumableStagingDir {
   // True when the folder already existed (a previous run was interrupted).
   bool resumed() const { return resumed_; }
 
-  // Removes the lock file, moves the staging folder to the final name (an older folder there
-  // is moved aside first and deleted after, so one complete copy exists at every moment).
+  // Removes the lock file, moves the staging folder to the final name (an older preprocess
+  // output there is moved aside first and deleted after, so one complete copy exists at every
+  // moment).
   void commit();
 
  private:

@@ -45,12 +45,13 @@ json report_json(const ReportContent& r) {
           {"tables", tables},        {"figures", figures},  {"images", images}};
 }
 
-void write_report(const ReportContent& r, const fs::path& out_dir) {
+void write_report(const ReportContent& r, const fs::path& out_dir, const std::vector<fs::path>& inputs) {
+  refuse_output_over_inputs(out_dir, inputs, "--out");
   for (const auto& g : r.gallery)
     for (const auto& im : g.images)
       if (!fs::is_regular_file(im.source))
         fail_file(im.source, "Grad-CAM image named by an explain result does not exist; rerun explain for that run");
-  StagingDir staging(out_dir);
+  StagingDir staging(out_dir, "report", "--out");
   const fs::path root = staging.path();
   fs::create_directories(root / "tables");
   fs::create_directories(root / "figures");

@@ -25,6 +25,10 @@ json report_json(const ReportContent& r);
 std::string html_report(const ReportContent& r);
 
 // Writes the whole folder; an explain image that is missing on disk is an error naming it.
-void write_report(const ReportContent& r, const std::filesystem::path& out_dir);
+// `inputs` are the results the report was built from: an `out_dir` that is one of them or
+// contains one is refused (replacing it would delete them), as is a folder that is not empty
+// and not an earlier report (core/files.h require_replaceable_output).
+void write_report(const ReportContent& r, const std::filesystem::path& out_dir,
+                  const std::vector<std::filesystem::path>& inputs);
 
 }  // namespace mis

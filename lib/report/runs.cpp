@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "eval/result_schema.h"
 
 namespace mis {
@@ -118,8 +119,11 @@ std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
       continue;
     }
     std::vector<fs::path> found;
-    for (const auto& e : fs::recursive_directory_iterator(p))
-      if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path());
+    for (auto it = fs::recursive_directory_iterator(p); it != fs::recursive_directory_iterator(); ++it) {
+      // A report written inside its results (results/report) is output, not input.
+      if (it->is_directory() && is_command_output(it->path())) it.disable_recursion_pending();
+      else if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
+    }
     std::sort(found.begin(), found.end());
     for (const auto& f : found) {
       // Inside folders, other JSON files (configs, the experiment file) are skipped, not errors.

@@ -30,12 +30,18 @@ CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path);
 void load_checkpoint_state(const std::filesystem::path& path, torch::nn::Module& model,
                            torch::optim::Optimizer* optimizer);
 
+// Whether every parameter and floating-point buffer is finite. A step that leaves NaN or
+// infinite weights must not become a run's checkpoint (its loss, computed before the update,
+// can still be finite), and such weights must not be evaluated as if they were a model.
+bool weights_finite(torch::nn::Module& model);
+
 // The model a checkpoint describes, with its weights, on `device`, in eval mode.
 struct LoadedModel {
   CheckpointMeta meta;
   ModelSpec spec;
   SegmentationModel model;
 };
+// Non-finite weights are a UserError naming the file.
 LoadedModel load_model_for_inference(const std::filesystem::path& path, const torch::Device& device);
 
 }  // namespace mis

@@ -42,7 +42,11 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
     c.output = j.at("output").get<std::string>();
     c.model.name = j.at("model").at("name").get<std::string>();
     c.model.options = j.at("model").value("options", json::object());
-    c.loss = loss_config_from_json(j.at("loss"));
+    try {
+      c.loss = loss_config_from_json(j.at("loss"));
+    } catch (const UserError& e) {
+      throw UserError(source + ": " + e.what());
+    }
     const auto& o = j.at("optimizer");
     c.optimizer = {o.at("name").get<std::string>(), o.at("lr").get<double>(), o.at("momentum").get<double>(),
                    o.at("weight_decay").get<double>(), o.at("poly_power").get<double>()};
@@ -67,7 +71,10 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
   if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
   if (c.iterations < 0 || c.epochs < 0) throw UserError(source + ": iterations and epochs cannot be negative");
   if (c.checkpoint_every < 1 || c.log_every < 1) throw UserError(source + ": checkpoint_every and log_every must be >= 1");
-  if (c.optimizer.lr <= 0) throw UserError(source + ": lr must be positive");
+  if (!(c.optimizer.lr > 0)) throw UserError(source + ": lr must be positive");
+  if (c.patch_size < 0) throw UserError(source + ": patch_size must be >= 0 (0 keeps the data's own size)");
+  if (c.optimizer.momentum < 0 || c.optimizer.weight_decay < 0 || c.optimizer.poly_power < 0)
+    throw UserError(source + ": momentum, weight_decay and poly_power cannot be negative");
   if (c.precision != "fp32" && c.precision != "bf16")
     throw UserError(source + ": precision must be fp32 or bf16, got '" + c.precision + "'");
   return c;

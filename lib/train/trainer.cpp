@@ -62,14 +62,34 @@ void truncate_log(const fs::path& log, int64_t step) {
   write_text_atomic(log, kept);
 }
 
+// "./syn/source/" and "syn/source" are the same data: compare resolved paths.
+json identity_for_resume(TrainConfig config) {
+  std::error_code ec;
+  const fs::path resolved = fs::weakly_canonical(fs::absolute(config.data), ec);
+  if (!ec) config.data = resolved.string();
+  return identity_of(config);
+}
+
 void require_same_identity(const fs::path& ckpt, const json& stored, const TrainConfig& config) {
-  const json now = identity_of(config);
-  const json before = identity_of(train_config_from_json(stored, ckpt.string()));
+  const json now = identity_for_resume(config);
+  const json before = identity_for_resume(train_config_from_json(stored, ckpt.string()));
   if (now == before) return;
   const json diff = json::diff(before, now);
   fail_file(ckpt, "was trained with a different configuration (" + diff.dump() +
                       "); resume with the original settings or use another --output");
 }
+
+[[noreturn]] void fail_diverged(int64_t step, const std::string& what, const fs::path& ckpt) {
+  std::string kept = "no checkpoint was written";
+  if (fs::exists(ckpt)) kept = fmt::format("the checkpoint of step {} in {} is kept", read_checkpoint_meta(ckpt).step,
+                                           ckpt.parent_path().string());
+  throw UserError(fmt::format("training diverged at step {}: {}; {}. Lower --lr or check the data for NaN", step, what,
+                              kept));
+}
+
+// Thrown from the loading callback when a stop is requested, so that a long load ends within
+// moments of Ctrl-C or SIGTERM.
+struct LoadingStopped {};
 
 }  // namespace
 
@@ -79,6 +99,7 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
   const fs::path run_dir = config.output;
   const fs::path ckpt = checkpoint_path(run_dir);
   ensure_writable_dir(run_dir);
+  remove_stale_temporaries(run_dir);  // a checkpoint write cut short by a kill
   if (fs::exists(ckpt) && !resume)
     fail_file(run_dir, "already holds a training run (checkpoint.pt); pass --resume to continue it, or choose another --output");
 
@@ -91,12 +112,22 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
   const DatasetInfo& info = dataset->info();
 
   SlicePool pool;
-  {
+  try {
     Progress progress("loading", static_cast<int64_t>(dataset->size()));
-    pool = load_slice_pool(*dataset, config.normalization, config.patch_size,
-                           [&](std::size_t i) { progress.update(static_cast<int64_t>(i + 1)); });
+    pool = load_slice_pool(*dataset, config.normalization, config.patch_size, [&](std::size_t i) {
+      progress.update(static_cast<int64_t>(i + 1));
+      if (stop_requested && stop_requested(0)) throw LoadingStopped{};
+    });
     progress.finish(fmt::format("{} slices of {}x{}", pool.size(), pool.images.size(2), pool.images.size(3)));
+  } catch (const LoadingStopped&) {
+    TrainOutcome stopped;
+    stopped.checkpoint = ckpt;
+    stopped.interrupted = true;
+    return stopped;
   }
+  if (config.batch_size > pool.size())
+    throw UserError(fmt::format("{}: --batch-size {} is larger than the {} training slices of this data; use at most {}",
+                                dataset->location(), config.batch_size, pool.size(), pool.size()));
 
   ModelSpec spec = config.model;
   spec.in_channels = info.num_channels();
@@ -161,10 +192,7 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     const auto [total_loss, spatial, spectral] = read_loss_terms(terms);
 
     last_loss = total_loss;
-    if (!std::isfinite(last_loss))
-      throw UserError(fmt::format("training diverged at step {}: the loss is {}; the last checkpoint in {} is kept. "
-                                  "Lower --lr or check the data for NaN",
-                                  step + 1, last_loss, run_dir.string()));
+    if (!std::isfinite(last_loss)) fail_diverged(step + 1, fmt::format("the loss is {}", last_loss), ckpt);
     sum_loss += last_loss;
     sum_spatial += spatial;
     sum_spectral += spectral;
@@ -181,11 +209,13 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
                          {"elapsed_s", elapsed},
                          {"images_per_s", static_cast<double>((done - start) * config.batch_size) / elapsed}};
       log << line.dump() << '\n' << std::flush;
+      if (!log) fail_write(train_log_path(run_dir), "a log line could not be appended");
       sum_loss = sum_spatial = sum_spectral = 0;
       since_log = 0;
     }
     const bool stop = done < total && stop_requested && stop_requested(done);
     if (done % config.checkpoint_every == 0 || done == total || stop) {
+      if (!weights_finite(*model)) fail_diverged(done, "the weights hold NaN or infinite values", ckpt);
       meta.step = done;
       save_checkpoint(ckpt, meta, *model, optimizer.get());
     }

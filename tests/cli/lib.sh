@@ -1,6 +1,6 @@
 # Helpers for the CLI tests: each test gets the binary as $1 and a scratch folder.
 set -uo pipefail
-BIN=$1
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")  # absolute: tests change folders
 WORK=$(mktemp -d /tmp/mis_cli_XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 failures=0

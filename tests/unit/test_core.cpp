@@ -1,6 +1,7 @@
 // Core utilities: deterministic RNG, batch schedule, JSON configs, atomic files.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "core/json.h"
+#include "core/stderr_filter.h"
 #include "core/rng.h"
 #include "train/batches.h"
 #include "train/train_config.h"
@@ -91,18 +93,118 @@ TEST_CASE("atomic writes replace whole files and leave no temporary behind on fa
 TEST_CASE("StagingDir: nothing appears until commit; an abandoned staging folder is removed") {
   const fs::path dir = fresh_dir("staging");
   {
-    StagingDir s(dir / "result");
+    StagingDir s(dir / "result", "test", "--out");
     std::ofstream(s.path() / "a.txt") << "x";
     CHECK_FALSE(fs::exists(dir / "result"));
   }
   CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 0);
   {
-    StagingDir s(dir / "result");
+    StagingDir s(dir / "result", "test", "--out");
     std::ofstream(s.path() / "a.txt") << "x";
     s.commit();
   }
   CHECK(fs::exists(dir / "result" / "a.txt"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("output folders: only an empty folder or the same command's output is replaced") {
+  TempDir tmp;
+  const fs::path out = tmp.path / "out";
+  require_replaceable_output(out, "report", "--out");  // absent
+  fs::create_directories(out);
+  require_replaceable_output(out, "report", "--out");  // empty
+  write_text_atomic(out / "notes.txt", "mine");
+  const std::string user = error_of([&] { require_replaceable_output(out, "report", "--out"); });
+  CHECK_MESSAGE(user.rfind(out.string() + ": exists, is not empty and was not written by mis-spectral report", 0) == 0, user);
+  CHECK(error_of([&] { StagingDir s(out, "report", "--out"); }) == user);  // refused before any work
+  CHECK(read_text_file(out / "notes.txt") == "mine");
+  {
+    StagingDir s(tmp.path / "rep", "report", "--out");
+    write_text_atomic(s.path() / "a.txt", "1");
+    s.commit();
+  }
+  CHECK(is_command_output(tmp.path / "rep"));
+  CHECK_FALSE(is_command_output(out));
+  {
+    StagingDir s(tmp.path / "rep", "report", "--out");  // its own output: replaced whole
+    write_text_atomic(s.path() / "b.txt", "2");
+    s.commit();
+  }
+  CHECK_FALSE(fs::exists(tmp.path / "rep" / "a.txt"));
+  CHECK(read_text_file(tmp.path / "rep" / "b.txt") == "2");
+  CHECK_THROWS_WITH_AS(require_replaceable_output(tmp.path / "rep", "synth", "-o"),
+                       doctest::Contains("holds the output of mis-spectral report"), UserError);
+  // Nothing but the final folder is left next to it.
+  for (const auto& e : fs::directory_iterator(tmp.path)) CHECK(e.path().filename().string()[0] != '.');
+}
+
+TEST_CASE("an output folder that is, or contains, an input is refused; one inside an input is not") {
+  TempDir tmp;
+  const fs::path results = tmp.path / "results";
+  fs::create_directories(results / "runs");
+  const auto refused = [&](const fs::path& out) { return error_of([&] { refuse_output_over_inputs(out, {results}, "--out"); }); };
+  CHECK(refused(results).find("--out is, or contains, the input " + results.string()) != std::string::npos);
+  CHECK(!refused(tmp.path).empty());                                  // a parent
+  CHECK(!refused(results / "runs" / "..").empty());                   // the same folder, spelled otherwise
+  CHECK(!refused(fs::path(results.string() + "/")).empty());
+  CHECK(refused(results / "report").empty());                         // inside: allowed
+  CHECK(refused(tmp.path / "results-report").empty());                // a sibling sharing a prefix
+  CHECK(path_within(results / "runs", results));
+  CHECK_FALSE(path_within(tmp.path / "resultsX", results));
+}
+
+TEST_CASE("write_texts_atomic writes all files or none; stale temporaries of dead processes are removed") {
+  TempDir tmp;
+  write_texts_atomic({{tmp.path / "a.json", "A"}, {tmp.path / "a.md", "M"}});
+  CHECK(read_text_file(tmp.path / "a.json") == "A");
+  CHECK(read_text_file(tmp.path / "a.md") == "M");
+  fs::create_directories(tmp.path / "b.md");  // the second file cannot be written
+  CHECK_THROWS_AS(write_texts_atomic({{tmp.path / "b.json", "B"}, {tmp.path / "b.md", "M"}}), UserError);
+  CHECK_FALSE(fs::exists(tmp.path / "b.json"));
+  // A PID far above pid_max is no running process; our own PID is.
+  write_text_atomic(tmp.path / ".tmp999999999.checkpoint.pt", "dead");
+  write_text_atomic(tmp.path / (".tmp" + std::to_string(::getpid()) + ".x.json"), "alive");
+  write_text_atomic(tmp.path / ".tmpfoo", "not ours");
+  remove_stale_temporaries(tmp.path);
+  CHECK_FALSE(fs::exists(tmp.path / ".tmp999999999.checkpoint.pt"));
+  CHECK(fs::exists(tmp.path / (".tmp" + std::to_string(::getpid()) + ".x.json")));
+  CHECK(fs::exists(tmp.path / ".tmpfoo"));
+}
+
+TEST_CASE("reject_unknown_keys: a value of the wrong type names the file and the key") {
+  const json defaults = {{"lr", 0.01}, {"steps", 5}, {"seed", std::uint64_t{0}}, {"name", "x"}, {"opt", {{"on", true}}},
+                         {"band", nullptr}};
+  const auto error = [&](const json& given) { return error_of([&] { reject_unknown_keys(given, defaults, "c.json"); }); };
+  CHECK(error({{"lr", 1}, {"steps", 7}, {"seed", 3}, {"band", {0.1, 0.2}}}).empty());  // an integer is a number
+  CHECK(error({{"lr", "fast"}}) == "c.json: key 'lr' must be a number, not \"fast\"");
+  CHECK(error({{"steps", 3.5}}) == "c.json: key 'steps' must be an integer, not 3.5");
+  CHECK(error({{"seed", -1}}) == "c.json: key 'seed' must be a non-negative integer, not -1");
+  CHECK(error({{"opt", {{"on", 1}}}}) == "c.json: key 'opt.on' must be true or false, not 1");
+  CHECK(error({{"name", 3}}) == "c.json: key 'name' must be a string, not 3");
+}
+
+TEST_CASE("StderrFilter drops a library's own error lines, keeps and replays everything else") {
+  TempDir tmp;
+  const fs::path log = tmp.path / "stderr.txt";
+  std::fflush(stderr);
+  const int real = ::dup(2);
+  std::FILE* file = std::fopen(log.c_str(), "w");
+  ::dup2(::fileno(file), 2);
+  {
+    StderrFilter outer;
+    std::fprintf(stderr, "kept 1\n** ERROR: NWAD: wrote only 0 of 9 bytes to file\n");
+    {
+      StderrFilter inner;  // nested (another thread's write, say): one capture for both
+      std::fprintf(stderr, "** ERROR: again\nkept 2\n");
+    }
+    std::fprintf(stderr, "kept 3 ** not at the start\n");
+  }
+  std::fprintf(stderr, "** after the filter, kept\n");
+  std::fflush(stderr);
+  ::dup2(real, 2);
+  ::close(real);
+  std::fclose(file);
+  CHECK(read_text_file(log) == "kept 1\nkept 2\nkept 3 ** not at the start\n** after the filter, kept\n");
 }
 
 TEST_CASE("missing and unwritable paths are UserErrors naming the path") {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/files.h"
 #include "core/json.h"
 #include "data/volume_io.h"
 #include "preprocess/pipeline.h"
@@ -89,6 +90,7 @@ TEST_CASE("preprocess errors: label values outside the map keep the previous out
   const fs::path raw = synapse_layout(dir, {"0001", "0005"});
   mis::write_label_volume(raw / "label" / "label0005.nii.gz", torch::full({2, 3, 3}, 20, torch::kInt64), Geometry{});
   fs::create_directories(dir / "out");
+  mis::mark_command_output(dir / "out", "preprocess");  // an earlier preprocess output, which it may replace
   std::ofstream(dir / "out" / "previous.txt") << "an earlier, complete output";
   const std::string e = error_of([&] { mis::run_preprocess(tiny_config("synapse", dir / "raw", dir / "out")); });
   CHECK(contains(e, "label0005.nii.gz: label values span 20..20, outside the 14 BTCV labels"));

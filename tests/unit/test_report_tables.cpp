@@ -239,7 +239,7 @@ TEST_CASE("report folder: CSV and report.json read back equal the table numbers"
   TempDir tmp;
   const ReportContent r = build_report(load_runs({make_study(tmp.path / "results")}), "test");
   const fs::path out = tmp.path / "report";
-  write_report(r, out);
+  write_report(r, out, {tmp.path / "results"});
   for (const char* f : {"report.md", "report.tex", "report.json", "index.html", "tables/headline.csv"})
     CHECK(fs::is_regular_file(out / f));
   CHECK(read_text_file(out / "report.md").rfind("# test\n\n### Headline", 0) == 0);
@@ -266,7 +266,7 @@ TEST_CASE("report folder: CSV and report.json read back equal the table numbers"
   CHECK(head["rows"][0][2]["n"] == 2);
   CHECK(head["rows"][1][3] == json({{"status", "missing"}}));
   // Writing again replaces the folder whole.
-  write_report(r, out);
+  write_report(r, out, {tmp.path / "results"});
   CHECK(fs::is_regular_file(out / "index.html"));
 }
 
@@ -327,7 +327,7 @@ TEST_CASE("report index.html references only files that exist, Grad-CAM PNGs cop
                         {"summary", {{"mean", {{"energy_in_mask", 0.6}}}}}}};
   write_json_atomic(dir / "explain.json", ex);
   const fs::path out = tmp.path / "out";
-  write_report(build_report(load_runs({results}), "t"), out);
+  write_report(build_report(load_runs({results}), "t"), out, {results});
   const std::string html = read_text_file(out / "index.html");
   const std::regex ref("(src|href)=\"([^\"#][^\"]*)\"");
   int refs = 0, pngs = 0, svgs = 0;
@@ -346,7 +346,7 @@ TEST_CASE("report index.html references only files that exist, Grad-CAM PNGs cop
   CHECK(read_text_file(out / "images" / "acdc-spectral-s0" / "001_case0_LV_gradcam.png") == "PNG");
   // A missing PNG is an error naming it, and no report folder is written.
   fs::remove(dir / "explain" / "c0_overlay.png");
-  CHECK_THROWS_WITH_AS(write_report(build_report(load_runs({results}), "t"), tmp.path / "out2"),
+  CHECK_THROWS_WITH_AS(write_report(build_report(load_runs({results}), "t"), tmp.path / "out2", {results}),
                        doctest::Contains("c0_overlay.png"), UserError);
   CHECK(!fs::exists(tmp.path / "out2"));
 }

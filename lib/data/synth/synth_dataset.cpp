@@ -82,7 +82,7 @@ int64_t write_synthetic_benchmark(const SynthConfig& c) {
   opts.num_classes = static_cast<int>(c.classes);
   const auto class_names = synth::class_names(opts.num_classes);
 
-  StagingDir staging(c.output);
+  StagingDir staging(c.output, "synth", "--output");
   struct Job {
     std::string domain_name;
     std::size_t domain;
