@@ -1,6 +1,8 @@
 #include "data/nnunet_raw.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -48,6 +50,178 @@ DatasetInfo read_nnunet_dataset_json(const fs::path& json_path, std::string* fil
   return info;
 }
 
+namespace {
+
+// "a, b, c, d, e, ... (12 in all)": enough names to find the files, one line however many.
+std::string name_some_cases(const std::vector<std::string>& ids) {
+  std::string s;
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) s += (i ? ", " : "") + ids[i];
+  if (ids.size() > 5) s += fmt::format(", ... ({} in all)", ids.size());
+  return s;
+}
+
+bool name_ends_with(const std::string& name, const std::string& suffix) {
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// An image file of another format than dataset.json's file_ending would be skipped unseen.
+std::string other_image_ending(const std::string& name, const std::string& file_ending) {
+  if (name_ends_with(name, file_ending)) return "";
+  std::string lower = name;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* e : {".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"})
+    if (name_ends_with(lower, e)) return e;
+  return "";
+}
+
+// The files of a folder that a dataset reader looks at: regular, not hidden (macOS's ._ files).
+std::vector<std::string> visible_files(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.empty() && name[0] != '.' && entry.is_regular_file()) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> list_nnunet_cases(const fs::path& images, const fs::path& labels, const std::string& ending,
+                                           int num_channels, bool single_file_channels) {
+  // case id -> channels present
+  std::map<std::string, std::set<int>> channels_of;
+  for (const auto& name : visible_files(images)) {
+    const fs::path file = images / name;
+    if (const std::string other = other_image_ending(name, ending); !other.empty())
+      fail_file(file, fmt::format("an image ending in {} where dataset.json's file_ending is {}; convert it or remove it",
+                                  other, ending));
+    if (!name_ends_with(name, ending)) continue;
+    const std::string stem = name.substr(0, name.size() - ending.size());
+    const bool named = stem.size() > 5 && stem[stem.size() - 5] == '_' &&
+                       std::all_of(stem.end() - 4, stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!named)
+      fail_file(file, fmt::format("not named CASE_XXXX{} (nnU-Net v2: one file per case and channel, XXXX the channel "
+                                  "number); rename it or remove it",
+                                  ending));
+    const int channel = std::stoi(stem.substr(stem.size() - 4));
+    if (channel >= num_channels)
+      fail_file(file, fmt::format("channel {} of case {}, but dataset.json's channel_names declares {} channel(s); "
+                                  "add the channel to channel_names or remove the file",
+                                  channel, stem.substr(0, stem.size() - 5), num_channels));
+    channels_of[stem.substr(0, stem.size() - 5)].insert(channel);
+  }
+  if (channels_of.empty()) fail_file(images, fmt::format("no images named CASE_0000{} found", ending));
+
+  std::vector<std::string> incomplete, detail;
+  for (const auto& [id, present] : channels_of) {
+    if (static_cast<int>(present.size()) == num_channels) continue;
+    if (single_file_channels && present.size() == 1 && present.count(0)) continue;
+    std::string missing;
+    for (int c = 0; c < num_channels; ++c)
+      if (!present.count(c)) missing += (missing.empty() ? "" : ", ") + fmt::format("{}_{:04d}{}", id, c, ending);
+    incomplete.push_back(id);
+    detail.push_back(id + " (no " + missing + ")");
+  }
+  if (!incomplete.empty())
+    fail_file(images, fmt::format("{} case(s) lack channel files: {}; dataset.json declares {} channel(s) for every "
+                                  "case: restore the files or remove the case's other files",
+                                  incomplete.size(), name_some_cases(detail), num_channels));
+
+  std::vector<std::string> cases;
+  for (const auto& [id, present] : channels_of) cases.push_back(id);
+  if (!fs::exists(labels)) return cases;
+  if (!fs::is_directory(labels)) fail_file(labels, "expected a folder of label maps, found a file");
+  std::set<std::string> labelled;
+  for (const auto& name : visible_files(labels)) {
+    if (const std::string other = other_image_ending(name, ending); !other.empty())
+      fail_file(labels / name, fmt::format("a label map ending in {} where dataset.json's file_ending is {}; convert it "
+                                           "or remove it",
+                                           other, ending));
+    if (name_ends_with(name, ending)) labelled.insert(name.substr(0, name.size() - ending.size()));
+  }
+  std::vector<std::string> no_label, no_image;
+  for (const auto& id : cases)
+    if (!labelled.count(id)) no_label.push_back(id);
+  for (const auto& id : labelled)
+    if (!channels_of.count(id)) no_image.push_back(id);
+  if (!no_image.empty())
+    fail_file(labels, fmt::format("{} label map(s) without images in {}: {}; restore the images or remove the labels",
+                                  no_image.size(), images.filename().string(), name_some_cases(no_image)));
+  if (!no_label.empty())
+    fail_file(labels, fmt::format("{} case(s) of {} have no label map here: {}; restore the labels or remove the cases",
+                                  no_label.size(), images.filename().string(), name_some_cases(no_label)));
+  return cases;
+}
+
+void check_num_training(const fs::path& json_path, const std::vector<std::string>& train_cases) {
+  const json j = read_json_file(json_path);
+  if (!j.contains("numTraining")) return;
+  const json& n = j["numTraining"];
+  if (!n.is_number_integer() || n.get<int64_t>() < 0)
+    fail_file(json_path, "numTraining must be a non-negative integer (the number of training cases)");
+  const auto expected = n.get<int64_t>();
+  const auto found = static_cast<int64_t>(train_cases.size());
+  if (expected != found)
+    fail_file(json_path, fmt::format("numTraining is {} but imagesTr holds {} case(s) ({}); restore the missing cases "
+                                     "or correct numTraining",
+                                     expected, found, name_some_cases(train_cases)));
+}
+
+void check_against_manifest(const fs::path& root, const std::string& split, const std::vector<std::string>& cases,
+                            const fs::path& images) {
+  const json dataset_json = read_json_file(root / "dataset.json");
+  if (!dataset_json.contains("manifest") || !dataset_json["manifest"].is_string()) return;
+  const std::string relative = dataset_json["manifest"].get<std::string>();
+  const fs::path manifest_path = root / relative;
+  // A dataset folder copied without its manifest (e.g. one out-of-distribution sub-folder) still reads.
+  if (!fs::is_regular_file(manifest_path)) return;
+  const json manifest = read_json_file(manifest_path);
+  if (!manifest.contains("cases") || !manifest["cases"].is_array()) return;
+  // preprocess writes "manifest.json" in the top folder and "../manifest.json" in sub-folders.
+  std::string folder;
+  if (fs::path(relative).lexically_normal() != fs::path("manifest.json")) {
+    fs::path r = fs::absolute(root).lexically_normal();
+    if (r.filename().empty()) r = r.parent_path();
+    folder = r.filename().string();
+  }
+  const auto in_split = [&](const std::string& s) { return split == "train" ? s == "train" || s == "val" : s == split; };
+  std::set<std::string> listed;
+  for (const auto& e : manifest["cases"]) {
+    if (!e.is_object() || !e.contains("id") || !e["id"].is_string()) continue;
+    if (!in_split(e.value("split", ""))) continue;
+    bool here = e.value("folder", "") == folder;
+    if (e.contains("also_in") && e["also_in"].is_array())
+      for (const auto& f : e["also_in"]) here = here || (f.is_string() && f.get<std::string>() == folder);
+    if (here) listed.insert(e["id"].get<std::string>());
+  }
+  // The folder's case count (copies of cases in extra folders are counted there, not named).
+  std::optional<int64_t> count;
+  if (manifest.contains("folders") && manifest["folders"].is_array())
+    for (const auto& f : manifest["folders"]) {
+      if (!f.is_object() || f.value("path", "") != (folder.empty() ? "." : folder)) continue;
+      count = split == "train" ? f.value("train", int64_t{0}) + f.value("val", int64_t{0}) : f.value(split, int64_t{0});
+    }
+  if (!count || *count == static_cast<int64_t>(listed.size())) {
+    std::vector<std::string> missing, unlisted;
+    const std::set<std::string> found(cases.begin(), cases.end());
+    for (const auto& id : listed)
+      if (!found.count(id)) missing.push_back(id);
+    for (const auto& id : found)
+      if (!listed.count(id)) unlisted.push_back(id);
+    if (!missing.empty())
+      fail_file(images, fmt::format("{} case(s) listed in {} are missing here: {}; restore them (rerun preprocess)",
+                                    missing.size(), manifest_path.lexically_normal().string(), name_some_cases(missing)));
+    if (!unlisted.empty())
+      fail_file(images, fmt::format("{} case(s) here are not listed in {}: {}; remove them or rerun preprocess",
+                                    unlisted.size(), manifest_path.lexically_normal().string(), name_some_cases(unlisted)));
+  } else if (*count != static_cast<int64_t>(cases.size())) {
+    fail_file(images, fmt::format("holds {} case(s) but {} counts {} for this folder's {} split; restore the missing "
+                                  "cases (rerun preprocess)",
+                                  cases.size(), manifest_path.lexically_normal().string(), *count, split));
+  }
+}
+
 NnunetRawDataset::NnunetRawDataset(fs::path root, const std::string& split) : root_(std::move(root)), split_(split) {
   require_exists(root_, "expected a dataset folder in nnU-Net v2 raw layout");
   if (!fs::is_directory(root_)) fail_file(root_, "expected a dataset folder, found a file");
@@ -66,19 +240,11 @@ NnunetRawDataset::NnunetRawDataset(fs::path root, const std::string& split) : ro
   }
   require_exists(images_, fmt::format("the {} split of {}", split, root_.string()));
 
-  // A case is named by its channel-0 file: CASE_0000<ending>.
-  const std::string channel0 = "_0000" + file_ending_;
-  for (const auto& entry : fs::directory_iterator(images_)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > channel0.size() && name.compare(name.size() - channel0.size(), channel0.size(), channel0) == 0)
-      cases_.push_back(name.substr(0, name.size() - channel0.size()));
-  }
-  std::sort(cases_.begin(), cases_.end());
-  if (cases_.empty()) fail_file(images_, fmt::format("no images named CASE_0000{} found", file_ending_));
-  for (const auto& id : cases_) {
-    for (int c = 1; c < info_.num_channels(); ++c) require_exists(image_path(id, c), "channel file of case " + id);
-    if (fs::exists(labels_)) require_exists(label_path(id), "label of case " + id);
-  }
+  // Every mismatch between the files is an error naming the cases: a case left out here would
+  // silently shrink training or evaluation.
+  cases_ = list_nnunet_cases(images_, labels_, file_ending_, info_.num_channels());
+  if (split == "train") check_num_training(json_path, cases_);
+  check_against_manifest(root_, split, cases_, images_);
 }
 
 fs::path NnunetRawDataset::image_path(const std::string& id, int channel) const {

@@ -22,6 +22,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "data/itk_bridge.h"
 #include "core/files.h"
@@ -50,6 +52,28 @@ void register_image_io() {
   });
 }
 
+// ITK's reader of a 3-D image keeps only the first frame of a 4-D file (fMRI, cine MRI, a
+// 4-D stack of modalities): the rest would be dropped without a word. A 4th (or higher)
+// dimension of size 1 holds nothing more and is read as 3-D.
+void refuse_time_series(const std::filesystem::path& path, itk::ImageIOBase& io) {
+  try {
+    io.SetFileName(path.string());
+    io.ReadImageInformation();
+  } catch (const itk::ExceptionObject& e) {
+    fail_file(path, std::string("cannot read image header (truncated or corrupt?): ") + first_line(e.GetDescription()));
+  }
+  const unsigned dims = io.GetNumberOfDimensions();
+  for (unsigned d = 3; d < dims; ++d) {
+    if (io.GetDimensions(d) <= 1) continue;
+    std::string shape;
+    for (unsigned i = 0; i < dims; ++i) shape += (i ? "x" : "") + std::to_string(io.GetDimensions(i));
+    fail_file(path, fmt::format("a {}-D image ({}) where one 3-D volume per file was expected, and only its first "
+                                "frame would be read; split it into one 3-D file per channel (CASE_0000, CASE_0001, "
+                                "...) or extract the frame you mean",
+                                dims, shape));
+  }
+}
+
 // Reads any ITK-readable file into a [C, Z, Y, X] float tensor.
 Volume read_as_float(const std::filesystem::path& path) {
   require_exists(path, "expected an image file");
@@ -57,6 +81,7 @@ Volume read_as_float(const std::filesystem::path& path) {
   register_image_io();
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::CommonEnums::IOFileMode::ReadMode);
   if (!io) fail_file(path, "not a readable image (no ITK reader accepts it; expected NIfTI .nii/.nii.gz, PNG, BMP, TIFF or JPEG)");
+  refuse_time_series(path, *io);
   auto reader = itk::ImageFileReader<VectorImage>::New();
   reader->SetFileName(path.string());
   try {

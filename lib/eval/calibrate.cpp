@@ -68,11 +68,12 @@ json dataset_json(const Dataset& dataset) {
           {"cases", dataset.size()}};
 }
 
-Case load_labelled(const Dataset& dataset, std::size_t i) {
+Case load_labelled(const Dataset& dataset, std::size_t i, const InferenceSettings& settings) {
   Case c = dataset.load(i);
   if (!c.label.defined())
     throw UserError(fmt::format("{}: case {} has no reference label map (labelsTr/labelsTs) to calibrate against",
                                 dataset.location(), c.id));
+  check_inference_size(dataset, c, settings);
   return c;
 }
 
@@ -85,7 +86,7 @@ TemperatureFit fit_on(SegmentationModelImpl& model, const Dataset& dataset, cons
   const auto per_case = std::max<int64_t>(1, max_pixels / static_cast<int64_t>(dataset.size()));
   Progress progress("calibrate: fitting temperature on " + dataset.info().name, static_cast<int64_t>(dataset.size()));
   for (std::size_t i = 0; i < dataset.size(); ++i) {
-    const Case c = load_labelled(dataset, i);
+    const Case c = load_labelled(dataset, i, settings);
     const auto z = predict_logits(model, c, settings);
     const int64_t k = z.size(0), n = c.label.numel();
     auto flat = z.reshape({k, n});
@@ -169,7 +170,7 @@ json run_calibrate(const CalibrateConfig& config) {
     json cases = json::array();
     Progress progress("calibrate " + role + " " + dataset->info().name, static_cast<int64_t>(dataset->size()));
     for (std::size_t i = 0; i < dataset->size(); ++i) {
-      const Case c = load_labelled(*dataset, i);
+      const Case c = load_labelled(*dataset, i, settings);
       const auto logits = predict_logits(*loaded.model, c, settings);
       const auto probabilities = torch::softmax(logits, 0);
       before.add(probabilities, c.label);

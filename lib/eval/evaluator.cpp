@@ -40,8 +40,32 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
                checkpoint);
     s.compute.precision = Precision::fp32;
   }
+  s.size_divisor = m.loaded.model->size_divisor();
+  s.model_name = m.loaded.spec.name;
   prepare_model(*m.loaded.model, s.compute);
   return m;
+}
+
+namespace {
+
+// The message both size checks give; `where` is the dataset's location, or "" inside predict_logits.
+std::string inference_size_problem(const Case& c, const InferenceSettings& s) {
+  if (s.patch_size > 0 || s.size_divisor <= 1) return "";
+  const int64_t height = c.image.size(2), width = c.image.size(3);
+  if (height % s.size_divisor == 0 && width % s.size_divisor == 0) return "";
+  const auto up = [&](int64_t n) { return (n + s.size_divisor - 1) / s.size_divisor * s.size_divisor; };
+  return fmt::format("case {} has slices of {}x{} (width x height), but model {} was trained at the native slice size "
+                     "and needs sizes divisible by {}; resample the data to a multiple of {} (preprocess "
+                     "--volume-size / --size {}) or train with --patch-size {} so that slices are resized",
+                     c.id, width, height, s.model_name.empty() ? "(this checkpoint)" : s.model_name, s.size_divisor,
+                     s.size_divisor, up(std::max(height, width)), up(std::max(height, width)));
+}
+
+}  // namespace
+
+void check_inference_size(const Dataset& dataset, const Case& c, const InferenceSettings& s) {
+  const std::string problem = inference_size_problem(c, s);
+  if (!problem.empty()) throw UserError(dataset.location() + ": " + problem);
 }
 
 void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names) {
@@ -52,6 +76,7 @@ void check_classes(const Dataset& dataset, const std::vector<std::string>& class
 
 torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& s) {
   torch::NoGradGuard no_grad;
+  if (const std::string problem = inference_size_problem(c, s); !problem.empty()) throw UserError(problem);
   const auto slices = image_to_slices(normalize_volume(c.image, s.normalization), s.patch_size);  // [Z, C, H, W]
   const int64_t height = c.image.size(2), width = c.image.size(3);
   std::vector<torch::Tensor> out;
@@ -122,6 +147,7 @@ json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, cons
     const Case c = dataset.load(i);
     if (!c.label.defined())
       throw UserError(fmt::format("{}: case {} has no reference label map to score against", dataset.location(), c.id));
+    check_inference_size(dataset, c, settings);
     const auto probabilities = predict_probabilities(model, c, settings);
     calibration.add(probabilities, c.label);
     std::optional<Hd95Request> request;

@@ -19,6 +19,10 @@ struct InferenceSettings {
   // Device, precision and memory layout, as the training step takes them: a forward pass at
   // inference is the training forward without its gradients.
   StepSettings compute{torch::kCPU, Precision::fp32, /*channels_last=*/true};
+  // The model's size divisor (2^depth for the UNets, 16 for TransUNet) and name: slices fed at
+  // their native size (patch_size 0) must be multiples of it.
+  int64_t size_divisor = 1;
+  std::string model_name;
 };
 json to_json(const InferenceSettings& settings);  // what result files record: precision, layout, batch
 
@@ -34,6 +38,12 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
 
 // A dataset whose label names differ from the model's classes is a UserError naming both.
 void check_classes(const Dataset& dataset, const std::vector<std::string>& class_names);
+
+// Slices reach the model at the training patch size, or at their own size when the model was
+// trained at the native size (patch_size 0); the latter must be a multiple of the model's size
+// divisor. A UserError "<dataset>: case X has slices of HxW, ..." naming the divisor and the fix
+// otherwise (LibTorch would fail deep inside the model with "Sizes of tensors must match").
+void check_inference_size(const Dataset& dataset, const Case& c, const InferenceSettings& settings);
 
 // Logits [K, Z, Y, X] on the case's own grid (CPU, float32): the volume is predicted slice by
 // slice at the training size and the logits are resized bilinearly to the case's slice size.

@@ -260,6 +260,7 @@ json run_explain(const ExplainConfig& config) {
     if (!c.label.defined())
       throw UserError(fmt::format("{}: case {} has no reference label map to compare the maps with",
                                   dataset->location(), c.id));
+    check_inference_size(*dataset, c, settings);
     // The prediction and the model's input, prepared exactly as eval prepares them.
     const auto prediction = predict_logits(model, c, settings).argmax(0);  // [Z, Y, X]
     const auto inputs = image_to_slices(normalize_volume(c.image, settings.normalization), settings.patch_size);

@@ -131,6 +131,7 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
     const Case clean = dataset->load(i);
     if (!clean.label.defined())
       throw UserError(fmt::format("{}: case {} has no reference label map to score against", dataset->location(), clean.id));
+    check_inference_size(*dataset, clean, settings);
     std::optional<Hd95Request> request;
     if (with_hd95) request = Hd95Request{variant, clean.geometry.spacing};
     // (scores, probabilities) of the clean input, computed on first use.

@@ -72,6 +72,16 @@ std::map<std::string, fs::path> label_files(const fs::path& dir, const std::stri
     if (!entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
+    // A label map in a format this reader skips would drop its case without a word.
+    std::string lower = name;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const char* other : {".nrrd", ".mha", ".mhd", ".jpg", ".jpeg", ".npy", ".npz"}) {
+      const std::string e = other;
+      if (lower.size() > e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0)
+        fail_file(entry.path(), fmt::format("a label map score does not read ({}); convert it to .nii.gz or .png "
+                                            "(lossless), or move it out of {}",
+                                            e, dir.string()));
+    }
     for (const char* ending : kEndings) {
       const std::string e = ending;
       if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {

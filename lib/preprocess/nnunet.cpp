@@ -24,20 +24,6 @@ bool is_2d_ending(const std::string& ending) {
   return false;
 }
 
-// Case ids named by their channel-0 file CASE_0000<ending>, sorted.
-std::vector<std::string> case_ids(const fs::path& images, const std::string& ending) {
-  const std::string suffix = "_0000" + ending;
-  std::vector<std::string> ids;
-  std::error_code ec;
-  for (fs::directory_iterator it(images, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.size() > suffix.size() && ends_with(name, suffix) && name[0] != '.')
-      ids.push_back(name.substr(0, name.size() - suffix.size()));
-  }
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
 // The "val" ids of fold 0 of an nnU-Net splits file, if the dataset ships one.
 std::set<std::string> shipped_validation(const fs::path& root, std::string* used) {
   for (const char* name : {"splits_final.json", "splits.json"}) {
@@ -97,35 +83,29 @@ DatasetPlan plan_nnunet(const PreprocessConfig& c) {
        std::vector<std::tuple<std::string, std::string, std::string>>{{"train", "imagesTr", "labelsTr"},
                                                                       {"test", "imagesTs", "labelsTs"}}) {
     const fs::path images = root / images_dir, labels = root / labels_dir;
-    if (!fs::is_directory(images)) continue;
-    const auto ids = case_ids(images, ending);
-    if (ids.empty()) fail_file(images, fmt::format("no images named CASE_0000{} found", ending));
+    if (!fs::is_directory(images)) {
+      // Label maps without their images would be dropped unseen.
+      if (fs::is_directory(labels))
+        fail_file(labels, fmt::format("holds label maps but {} does not exist; restore the images or remove {}",
+                                      images.string(), labels_dir));
+      continue;
+    }
     const bool have_labels = fs::is_directory(labels);
     if (split == "train" && !have_labels)
       fail_file(labels, "does not exist (every nnU-Net training case needs its segmentation in labelsTr)");
+    // Every channel file, label and numTraining checked as nnU-Net's verify_dataset_integrity does;
+    // natural RGB 2-D images may hold R, G, B in the channel-0 file (nnU-Net's one exception).
+    const auto ids = list_nnunet_cases(images, labels, ending, input_channels, /*single_file_channels=*/two_d);
+    if (split == "train") check_num_training(root / "dataset.json", ids);
     for (const auto& id : ids) {
       CaseSource cs;
       cs.id = id;
       cs.split = split;
-      int present = 0, first_missing = -1;
       for (int ch = 0; ch < input_channels; ++ch) {
         const fs::path p = images / fmt::format("{}_{:04d}{}", id, ch, ending);
-        if (fs::exists(p)) {
-          cs.images.push_back(p);
-          ++present;
-        } else if (first_missing < 0) {
-          first_missing = ch;
-        }
+        if (fs::exists(p)) cs.images.push_back(p);
       }
-      // nnU-Net's one exception to one-file-per-channel: natural RGB images in a single file.
-      const bool single_rgb_file = two_d && present == 1 && input_channels > 1;
-      if (present != input_channels && !single_rgb_file)
-        fail_file(images / fmt::format("{}_{:04d}{}", id, first_missing, ending),
-                  fmt::format("does not exist (dataset.json declares {} channels for every case)", input_channels));
-      if (have_labels) {
-        cs.label = labels / (id + ending);
-        require_exists(cs.label, "the segmentation of case " + id);
-      }
+      if (have_labels) cs.label = labels / (id + ending);
       if (split == "train") train_ids.push_back(id);
       plan.cases.push_back(cs);
     }

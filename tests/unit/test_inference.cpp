@@ -13,7 +13,7 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-SegmentationModel small_unet() {
+SegmentationModel inference_small_unet() {
   ModelSpec spec{"unet-small", {{"base_width", 4}, {"depth", 2}}, 1, 3};
   torch::manual_seed(5);
   auto model = make_model(spec);
@@ -64,7 +64,7 @@ InferenceSettings settings_for(int64_t patch, int64_t batch, bool channels_last,
 
 TEST_CASE("predict_logits equals a slice-by-slice forward pass, in both layouts and any batch size") {
   for (const int64_t patch : {0, 16}) {  // native slice size, and resized to 16 and back to 20x24
-    auto model = small_unet();
+    auto model = inference_small_unet();
     const Case c = random_case(5, patch == 0 ? 16 : 20, patch == 0 ? 16 : 24);
     const auto expected = slice_by_slice(*model, c, patch);
     CAPTURE(patch);
@@ -87,7 +87,7 @@ TEST_CASE("predict_logits equals a slice-by-slice forward pass, in both layouts 
 }
 
 TEST_CASE("bf16 inference runs in bf16: close to fp32, not equal, returned as float32") {
-  auto model = small_unet();
+  auto model = inference_small_unet();
   const Case c = random_case(3, 16, 16);
   const auto fp32 = predict_logits(*model, c, settings_for(0, 4, false, Precision::fp32));
   const auto bf16 = predict_logits(*model, c, settings_for(0, 4, false, Precision::bf16));
@@ -119,7 +119,7 @@ TEST_CASE("load_for_inference: the checkpoint's precision where this device runs
     meta.train_config = to_json(config);
     meta.model = to_json(spec);
     meta.class_names = {"background", "a", "b"};
-    auto model = small_unet();
+    auto model = inference_small_unet();
     const auto path = dir.path / (trained + ".pt");
     save_checkpoint(path, meta, *model, nullptr);
 

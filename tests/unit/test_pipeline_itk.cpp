@@ -165,7 +165,8 @@ TEST_CASE("nnU-Net reader: bad inputs are one-line errors naming the file") {
   }
   SUBCASE("a missing label file is found when the folder is opened") {
     fs::remove(ds.label_path(id));
-    CHECK_THROWS_WITH_AS(NnunetRawDataset(src, "train"), doctest::Contains(ds.label_path(id).string().c_str()), UserError);
+    const std::string expected = (src / "labelsTr").string() + ": 1 case(s) of imagesTr have no label map here: " + id + ";";
+    CHECK_THROWS_WITH_AS(NnunetRawDataset(src, "train"), doctest::Contains(expected.c_str()), UserError);
   }
   SUBCASE("a missing folder, and labels with a gap") {
     CHECK_THROWS_WITH_AS(NnunetRawDataset(data / "nope", "train"), doctest::Contains("does not exist"), UserError);

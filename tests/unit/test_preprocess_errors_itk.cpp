@@ -156,7 +156,7 @@ TEST_CASE("preprocess errors: geometry mismatch, truncated files, mixed sizes") 
   CHECK(contains(e, "a_0001.nii.gz: size 4x3x2 differs from channel 0"));
   fs::remove(nn / "imagesTr" / "a_0001.nii.gz");
   e = error_of([&] { mis::run_preprocess(tiny_config("nnunet", nn, dir / "out2")); });
-  CHECK(contains(e, "a_0001.nii.gz: does not exist (dataset.json declares 2 channels"));
+  CHECK(contains(e, "imagesTr: 1 case(s) lack channel files: a (no a_0001.nii.gz); dataset.json declares 2 channel(s)"));
   fs::remove_all(dir);
 }
 
