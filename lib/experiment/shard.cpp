@@ -43,7 +43,8 @@ std::optional<Shard> shard_from_slurm_environment() {
   if (!task || !n || !first || *n < 1 || *task - *first < 0 || *task - *first >= *n)
     throw UserError(fmt::format("SLURM_ARRAY_TASK_ID={} SLURM_ARRAY_TASK_COUNT={} SLURM_ARRAY_TASK_MIN={}: not the "
                                 "task of a contiguous job array (use sbatch --array=0-{}, or pass --shard K/N)",
-                                id, count ? count : "unset", min ? min : "unset", n && *n > 0 ? *n - 1 : 0));
+                                id, count ? count : "unset", min ? min : "unset",
+                                n && *n > 0 ? std::to_string(*n - 1) : std::string("<tasks - 1>")));
   return Shard{*task - *first, *n};
 }
 
