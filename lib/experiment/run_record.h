@@ -7,6 +7,7 @@
 //  "labels": {"dataset", "model", "variant", "group", "setting", "seed"}, "train_config": {...},
 //  "evaluations": {"eval": {"settings": {...}, "file": "eval.json", "status": "complete"}},
 //  "data": {"stamps", "train", "evaluation"} (see "Which data a run ..." below),
+//  "process": {"pid", "host"} (the process that last worked on the run),
 //  "code_version": "...", "updated": "2026-11-27T10:00:00Z"}
 #include <filesystem>
 #include <optional>

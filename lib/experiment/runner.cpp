@@ -71,11 +71,15 @@ int open_run_lock_file(const fs::path& path) {
   return fd;
 }
 
-// Writes "pid host" into the lock file (for run_lock_holder); best effort.
-void describe_lock_holder(int fd) {
+std::string this_host_name() {
   std::array<char, 256> host{};
   if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  const std::string text = fmt::format("{} {}\n", ::getpid(), host.data());
+  return host.data();
+}
+
+// Writes "pid host" into the lock file (for run_lock_holder); best effort.
+void describe_lock_holder(int fd) {
+  const std::string text = fmt::format("{} {}\n", ::getpid(), this_host_name());
   if (::ftruncate(fd, 0) == 0) {
     [[maybe_unused]] const auto written = ::pwrite(fd, text.data(), text.size(), 0);
   }
@@ -237,6 +241,9 @@ RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const R
       record["evaluations"] = json::object();
     }
     record["data"] = change.now;
+    // Which process did the run (so that `run --jobs` tells its children's work from runs that
+    // another `run` completed while a child waited for the lock).
+    record["process"] = {{"pid", ::getpid()}, {"host", this_host_name()}};
     record["status"] = "pending";
     record.erase("error");
     record["labels"] = to_json(run.labels);
@@ -332,8 +339,11 @@ std::vector<RunOutcome> execute_in_processes(const Experiment& experiment, const
       record = {{"status", "failed"}, {"error", e.what()}};
     }
     const std::string status = record.value("status", json()).is_string() ? record["status"].get<std::string>() : "";
+    const json process = record.value("process", json::object());
+    const bool by_child = process.is_object() && process.value("pid", json()) == json(exit.pid) &&
+                          process.value("host", json()) == json(this_host_name());
     if (exit.status == 0 && status == "complete") {
-      o.result = RunResult::complete;
+      o.result = by_child ? RunResult::complete : RunResult::skipped;  // skipped: another `run` did it
     } else if (status == "failed") {
       o.result = RunResult::failed;
       o.error = record.value("error", json()).is_string() ? record["error"].get<std::string>() : "unknown error";
