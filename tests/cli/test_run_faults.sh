@@ -121,6 +121,18 @@ done_now=$(cat two-a.out two-b.out | sed -n 's/^\([0-9]*\) runs done now.*/\1/p'
   && pass "two concurrent runs: each run done once ($(grep 'runs done now' two-a.out) | $(grep 'runs done now' two-b.out))" \
   || fail "two concurrent runs (exit $rc_a/$rc_b, $done_now done): $(tail -2 two-a.out) | $(tail -2 two-b.out)"
 
+# The same with --jobs 2 each: the runs done in child processes, still each once.
+"$BIN" run exp.json --results res-jobs --jobs 2 --threads 1 >jobs-a.out 2>&1 &
+a=$!
+"$BIN" run exp.json --results res-jobs --jobs 2 --threads 1 >jobs-b.out 2>&1 &
+b=$!
+wait $a; rc_a=$?
+wait $b; rc_b=$?
+done_now=$(cat jobs-a.out jobs-b.out | sed -n 's/^\([0-9]*\) runs done now.*/\1/p' | awk '{s += $1} END {print s}')
+[ $rc_a -eq 0 ] && [ $rc_b -eq 0 ] && [ "$done_now" = 4 ] && same_as_ref res-jobs \
+  && pass "two concurrent runs with --jobs 2: each run done once ($(grep 'runs done now' jobs-a.out) | $(grep 'runs done now' jobs-b.out))" \
+  || fail "two concurrent runs with --jobs 2 (exit $rc_a/$rc_b, $done_now done): $(tail -2 jobs-a.out) | $(tail -2 jobs-b.out)"
+
 # The lock of a `run` killed with SIGKILL: --dry-run names the live holder, not the dead one, and the
 # next `run` takes the run over and completes it with one log line per step.
 sed 's/"iterations": 6, "batch_size": 2, "checkpoint_every": 2/"iterations": 60, "batch_size": 2, "checkpoint_every": 5/;
