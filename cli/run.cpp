@@ -42,7 +42,8 @@ void add_run(CLI::App& app) {
   cmd->add_option("--shard", f->shard,
                   "Take only shard K of N (K/N, 0 <= K < N): runs whose index is K mod N. Defaults to the Slurm job "
                   "array's task when SLURM_ARRAY_TASK_ID is set");
-  cmd->add_flag("--dry-run", f->dry_run, "List the runs (of this shard) and how far each got; change nothing");
+  cmd->add_flag("--dry-run", f->dry_run,
+                "List the runs (of this shard, or those --only names) and how far each got; change nothing");
   cmd->add_flag("--json", f->json, "With --dry-run: print the list as JSON");
   cmd->add_option("--jobs,-j", f->jobs, "Runs at once, each in its own process logging to its run.log")
       ->check(CLI::PositiveNumber);
@@ -56,8 +57,11 @@ void add_run(CLI::App& app) {
     const fs::path workdir = fs::absolute(f->workdir);
     const Experiment experiment = load_experiment(f->file, workdir, f->results);
     const Shard shard = choose_shard(*f);
+    for (const auto& id : f->only)
+      if (std::none_of(experiment.runs.begin(), experiment.runs.end(), [&](const RunSpec& r) { return r.id == id; }))
+        throw UserError(fmt::format("--only {}: no such run in {}; list them with --dry-run", id, f->file));
     if (f->dry_run) {
-      const json status = study_status(experiment, shard);
+      const json status = study_status(experiment, shard, f->only);
       fmt::print("{}", f->json ? status.dump(2) + "\n" : format_study_status(status));
       return;
     }
@@ -67,9 +71,6 @@ void add_run(CLI::App& app) {
       const bool named = f->only.empty() || std::find(f->only.begin(), f->only.end(), id) != f->only.end();
       if (named && in_shard(i, shard)) selected.push_back(i);
     }
-    for (const auto& id : f->only)
-      if (std::none_of(experiment.runs.begin(), experiment.runs.end(), [&](const RunSpec& r) { return r.id == id; }))
-        throw UserError(fmt::format("--only {}: no such run in {}; list them with --dry-run", id, f->file));
 
     ensure_writable_dir(experiment.results);
     write_json_atomic(experiment.results / "experiment.json", experiment.document);
@@ -96,7 +97,7 @@ void add_run(CLI::App& app) {
       if (o.result == RunResult::failed) failed.push_back(o.id);
       done += o.result == RunResult::complete ? 1 : 0;
       skipped += o.result == RunResult::skipped ? 1 : 0;
-      interrupted |= o.result == RunResult::interrupted;
+      interrupted |= o.result == RunResult::interrupted || o.result == RunResult::busy;
     }
     fmt::print("{} runs done now, {} already complete, {} failed\n", done, skipped, failed.size());
     if (interrupted || stop_requested())

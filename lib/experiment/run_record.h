@@ -6,6 +6,8 @@
 //  "status": "pending" | "complete" | "failed", "error": "<message when failed>",
 //  "labels": {"dataset", "model", "variant", "group", "setting", "seed"}, "train_config": {...},
 //  "evaluations": {"eval": {"settings": {...}, "file": "eval.json", "status": "complete"}},
+//  "data": {"stamps", "train", "evaluation"} (see "Which data a run ..." below),
+//  "process": {"pid", "host"} (the process that last worked on the run),
 //  "code_version": "...", "updated": "2026-11-27T10:00:00Z"}
 #include <filesystem>
 #include <optional>
@@ -28,7 +30,38 @@ std::optional<json> read_run_record(const std::filesystem::path& run_dir);
 // Stamps code version and time, then writes atomically.
 void write_run_record(const std::filesystem::path& run_dir, json record);
 
-// How far a run got, from its folder alone (checkpoint and run.json), for --dry-run and skipping.
+// Moves a run.json that cannot be read to a free name beside it (run.json.corrupt, .corrupt-2,
+// ...) so that nothing is lost when a new record takes its place; returns the new path.
+std::filesystem::path set_aside_run_record(const std::filesystem::path& run_dir);
+
+// Which data a run was trained and evaluated on, so that a run notices when its data changed
+// under it (e.g. `synth` rerun with another seed into the same folder) instead of calling
+// results of the old data complete.
+//
+// run.json records {"data": {"stamps": {folder: stamp}, "train": fingerprint, "evaluation":
+// fingerprint}}. The fingerprints are the datasets' content fingerprints (Dataset::fingerprint,
+// the one result files record): "train" of the split trained on, "evaluation" of every split
+// the evaluations read (the IID test split, the OOD test splits). A stamp hashes the names,
+// sizes and modification times of a folder's files: while the stamps are unchanged the data is
+// taken to be unchanged without reading it; when a stamp differs (new data, or the same data
+// copied or rewritten) the contents decide, so copying the data redoes nothing.
+// The data a run reads now: {"stamps", "train", "evaluation"}. A fingerprint is "" when its
+// dataset cannot be read (missing folder, broken dataset.json): training will say why.
+json current_run_data(const RunSpec& run);
+
+struct DataChange {
+  bool train = false;       // the training split's contents differ from what the run trained on
+  bool evaluation = false;  // the evaluated splits' contents differ from what the run measured
+  json now;                 // the data now, to record (record["data"] when nothing is recorded)
+};
+
+// Compares `record`'s "data" with the data on disk. Nothing recorded (a run that has not
+// started, or a run folder of an older version) or data that cannot be read counts as no change.
+DataChange compare_run_data(const json& record, const RunSpec& run);
+
+
+// How far a run got, from its folder alone (checkpoint, run.json, result files and the data),
+// for --dry-run and skipping. Never throws: a folder it cannot read is this run's failure.
 struct RunProgress {
   int64_t steps = 0;        // training steps in the checkpoint
   int64_t total_steps = 0;  // 0 when not started
@@ -36,13 +69,20 @@ struct RunProgress {
   int evaluations_total = 0;
   bool failed = false;
   std::string error;
-  bool complete() const { return !failed && total_steps > 0 && steps == total_steps && evaluations_done == evaluations_total; }
-  std::string describe() const;  // "complete", "pending", "trained 300/500, 1/3 evaluations", "failed: ..."
+  std::string stale;        // why the run's results no longer fit its data ("" when they do)
+  bool complete() const {
+    return !failed && stale.empty() && total_steps > 0 && steps == total_steps &&
+           evaluations_done == evaluations_total;
+  }
+  // "complete", "pending", "trained 300/500", "trained, 1/3 evaluations", "failed: ...",
+  // "data changed: ..."
+  std::string describe() const;
 };
 RunProgress inspect_run(const Experiment& experiment, const RunSpec& run);
 
 // Whether the evaluation `spec` of a run is recorded as done with the same settings and its file
-// is still there: changing an evaluation's settings in the experiment reruns only that evaluation.
+// is still there and a whole result of that kind (a truncated or foreign file is not): changing
+// an evaluation's settings in the experiment reruns only that evaluation.
 bool evaluation_done(const json& record, const EvaluationSpec& spec, const std::filesystem::path& run_dir);
 
 }  // namespace mis

@@ -2,13 +2,47 @@
 // Carrying out an experiment: generate its synthetic data, then for each selected run train
 // (resuming an interrupted run from its checkpoint) and perform the evaluations not yet done.
 // A run that fails is recorded with its error in run.json and does not stop the others.
+// Each run is done under its lock (RunLock below): `run`s started together on one results folder
+// share the runs, a run held by another process is left to it and come back to at the end.
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "experiment/experiment.h"
 
 namespace mis {
+
+// One process at a time per run: `run` holds an exclusive flock on RUN_DIR/run.lock while it
+// trains or evaluates that run, so two `run`s on one results folder (two Slurm array tasks
+// with overlapping shards, a second terminal) share the runs instead of both doing each one.
+// The kernel releases the lock when its process dies, however it dies, so the lock of a killed
+// process is free for the next `run` to take: the file staying behind means nothing by itself.
+// The file holds the holder's pid and host, for --dry-run to say who is running it. flock works
+// on local file systems and on NFS (Linux emulates it with POSIX locks); Lustre needs the
+// "flock" mount option.
+class RunLock {
+ public:
+  // Takes the lock of `run_dir` (creating run.lock), or nothing when another process holds it.
+  static std::optional<RunLock> try_acquire(const std::filesystem::path& run_dir);
+
+  RunLock(RunLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  RunLock& operator=(RunLock&&) = delete;
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  ~RunLock();
+
+ private:
+  explicit RunLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+std::filesystem::path run_lock_path(const std::filesystem::path& run_dir);
+
+// Who holds the lock of `run_dir` ("process 1234 on node7"), or nothing when it is free or the
+// folder has no lock file. Creates nothing (for --dry-run).
+std::optional<std::string> run_lock_holder(const std::filesystem::path& run_dir);
 
 struct RunnerOptions {
   int threads = 0;             // LibTorch threads for each run (0 = the cores shared among jobs)
@@ -20,7 +54,8 @@ struct RunnerOptions {
   std::vector<std::string> child_command;
 };
 
-enum class RunResult { complete, skipped, failed, interrupted };
+// busy: another process holds the run's lock (only when not waiting for it).
+enum class RunResult { complete, skipped, failed, interrupted, busy };
 
 struct RunOutcome {
   std::string id;
@@ -36,11 +71,17 @@ void prepare_datasets(const Experiment& experiment);
 // LibTorch threads each run gets: options.threads, or the machine's cores shared among the jobs.
 int threads_per_run(const RunnerOptions& options);
 
-// One run, in this process: train, then each evaluation not yet done; run.json after each stage.
-RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const RunnerOptions& options);
+// One run, in this process, under its lock: train, then each evaluation not yet done; run.json
+// after each stage. A run whose data changed since it was trained (or evaluated) has its old
+// outputs moved to RUN_DIR/.superseded/<time>/ and is redone. `wait_for_lock`: wait for another
+// process that holds the run, else return `busy` at once.
+RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const RunnerOptions& options,
+                       bool wait_for_lock = true);
 
 // The runs at `indices` of experiment.runs: in this process one after another (jobs == 1), or
-// in up to `jobs` child processes, each logging to its run folder's run.log.
+// in up to `jobs` child processes, each logging to its run folder's run.log. Runs another
+// process is doing are passed over, then waited for at the end and done if it did not finish
+// them (it died, say), so the outcomes hold no `busy` unless stopped.
 std::vector<RunOutcome> execute_runs(const Experiment& experiment, const std::vector<std::size_t>& indices,
                                      const RunnerOptions& options);
 

@@ -34,14 +34,17 @@ Shard parse_shard(const std::string& text) {
 
 std::optional<Shard> shard_from_slurm_environment() {
   const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (!id) return std::nullopt;
+  // Inside a job array every run of it must take its share: a task that cannot tell which share
+  // is its own must not silently take all of them.
   const char* count = std::getenv("SLURM_ARRAY_TASK_COUNT");
-  if (!id || !count) return std::nullopt;
   const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
-  const auto task = parse_int(id), n = parse_int(count), first = parse_int(min ? min : "0");
+  const auto task = parse_int(id), n = parse_int(count ? count : ""), first = parse_int(min ? min : "0");
   if (!task || !n || !first || *n < 1 || *task - *first < 0 || *task - *first >= *n)
-    throw UserError(fmt::format("SLURM_ARRAY_TASK_ID={} SLURM_ARRAY_TASK_COUNT={} SLURM_ARRAY_TASK_MIN={}: not a "
-                                "contiguous job array (use --array=0-{}, or pass --shard K/N)",
-                                id, count, min ? min : "unset", n ? *n - 1 : 0));
+    throw UserError(fmt::format("SLURM_ARRAY_TASK_ID={} SLURM_ARRAY_TASK_COUNT={} SLURM_ARRAY_TASK_MIN={}: not the "
+                                "task of a contiguous job array (use sbatch --array=0-{}, or pass --shard K/N)",
+                                id, count ? count : "unset", min ? min : "unset",
+                                n && *n > 0 ? std::to_string(*n - 1) : std::string("<tasks - 1>")));
   return Shard{*task - *first, *n};
 }
 

@@ -17,7 +17,8 @@ struct Shard {
 Shard parse_shard(const std::string& text);
 
 // From a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT and SLURM_ARRAY_TASK_MIN,
-// so --array=1-8 and --array=0-7 both work), or nothing outside one.
+// so --array=1-8 and --array=0-7 both work), or nothing outside one. A SLURM_ARRAY_TASK_ID that
+// does not name a task of such an array (not a number, no SLURM_ARRAY_TASK_COUNT) is a UserError.
 std::optional<Shard> shard_from_slurm_environment();
 
 inline bool in_shard(std::size_t run_index, const Shard& shard) {

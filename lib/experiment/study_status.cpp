@@ -1,33 +1,46 @@
 #include "experiment/study_status.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "experiment/runner.h"
 #include "experiment/run_record.h"
 
 namespace mis {
 
-json study_status(const Experiment& experiment, const Shard& shard) {
+namespace fs = std::filesystem;
+
+json study_status(const Experiment& experiment, const Shard& shard, const std::vector<std::string>& only) {
   json runs = json::array();
   int in_shard_count = 0, complete = 0;
   for (std::size_t i = 0; i < experiment.runs.size(); ++i) {
     const RunSpec& run = experiment.runs[i];
     const RunProgress progress = inspect_run(experiment, run);
+    complete += progress.complete() ? 1 : 0;
+    if (!only.empty() && std::find(only.begin(), only.end(), run.id) == only.end()) continue;
     const bool mine = in_shard(i, shard);
     in_shard_count += mine ? 1 : 0;
-    complete += progress.complete() ? 1 : 0;
+    const fs::path folder = run_folder(experiment, run);
+    const auto holder = run_lock_holder(folder);
+    std::string state = progress.describe();
+    if (holder && !progress.complete()) state = fmt::format("running in {}; {}", *holder, state);
     runs.push_back({{"index", i},
                     {"id", run.id},
                     {"labels", to_json(run.labels)},
                     {"in_shard", mine},
-                    {"state", progress.describe()},
+                    {"state", state},
                     {"complete", progress.complete()},
-                    {"folder", run_folder(experiment, run).string()}});
+                    {"running", holder ? json(*holder) : json(nullptr)},
+                    {"folder", folder.string()}});
   }
-  return {{"experiment", experiment.name},
-          {"results", experiment.results.string()},
-          {"shard", fmt::format("{}/{}", shard.index, shard.count)},
-          {"runs", runs},
-          {"counts", {{"total", runs.size()}, {"in_shard", in_shard_count}, {"complete", complete}}}};
+  json status = {{"experiment", experiment.name},
+                 {"results", experiment.results.string()},
+                 {"shard", fmt::format("{}/{}", shard.index, shard.count)},
+                 {"runs", runs},
+                 {"counts", {{"total", experiment.runs.size()}, {"in_shard", in_shard_count}, {"complete", complete}}}};
+  if (!only.empty()) status["only"] = only;
+  return status;
 }
 
 std::string format_study_status(const json& status) {
@@ -42,7 +55,8 @@ std::string format_study_status(const json& status) {
                        r["state"].get<std::string>());
   }
   const auto& c = status["counts"];
-  out += fmt::format("{} runs in this shard of {}; {} of all complete\n", c["in_shard"].get<int>(),
+  out += fmt::format("{} runs {}in this shard of {}; {} of all complete\n", c["in_shard"].get<int>(),
+                     status.contains("only") ? "named by --only " : "",
                      c["total"].get<int>(), c["complete"].get<int>());
   return out;
 }

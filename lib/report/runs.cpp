@@ -43,34 +43,56 @@ std::string str_or(const json& j, const char* key, const std::string& fallback) 
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
 }
 
+// A run.json's fields, each checked for its type: a record `run` did not write (hand-edited,
+// damaged) is an error naming the file, never a run labelled "?".
 Run run_from_manifest(const json& m, const fs::path& file) {
+  const auto wrong = [&](const std::string& key, const json& value, const std::string& expected) {
+    fail_file(file, fmt::format("\"{}\" is {}, expected {}; fix this run.json, or rerun `run` to rewrite it", key,
+                                value.dump(), expected));
+  };
+  const auto string_field = [&](const json& parent, const std::string& prefix, const char* key,
+                                const std::optional<std::string>& fallback) -> std::string {
+    if (!parent.contains(key)) {
+      if (!fallback) wrong(prefix + key, json(nullptr), "a string");
+      return *fallback;
+    }
+    if (!parent[key].is_string() || parent[key].get<std::string>().empty()) wrong(prefix + key, parent[key], "a non-empty string");
+    return parent[key].get<std::string>();
+  };
   Run run;
   run.dir = file.parent_path();
-  run.id = str_or(m, "id", run.dir.filename().string());
-  run.status = str_or(m, "status", "pending");
+  run.id = string_field(m, "", "id", run.dir.filename().string());
+  run.status = string_field(m, "", "status", std::nullopt);
   if (run.status != "complete" && run.status != "failed" && run.status != "pending")
-    fail_file(file, "status '" + run.status + "' is not complete, failed or pending");
+    wrong("status", m["status"], "\"complete\", \"failed\" or \"pending\"");
+  if (m.contains("error") && !m["error"].is_string()) wrong("error", m["error"], "a string");
   run.error = str_or(m, "error", "");
   run.train_config = m.value("train_config", json::object());
-  const json labels = m.value("labels", json::object());
-  if (!labels.is_object()) fail_file(file, "\"labels\" must be an object");
-  try {
-    run.labels.dataset = str_or(labels, "dataset", "?");
-    run.labels.model = str_or(labels, "model", run.train_config.contains("model")
-                                                   ? run.train_config["model"].value("name", "?") : "?");
-    run.labels.variant = str_or(labels, "variant", "");
-    run.labels.group = str_or(labels, "group", "main");
-    run.labels.setting = str_or(labels, "setting", "");
-    run.labels.seed = labels.contains("seed") ? labels["seed"].get<std::uint64_t>() : run.train_config.value("seed", std::uint64_t{0});
-  } catch (const json::exception& e) {
-    fail_file(file, std::string("wrong type in \"labels\" (") + e.what() + ")");
-  }
+  if (!run.train_config.is_object()) wrong("train_config", run.train_config, "an object");
+  if (!m.contains("labels") || !m["labels"].is_object()) wrong("labels", m.value("labels", json()), "an object");
+  const json& labels = m["labels"];
+  const json& model = run.train_config.contains("model") ? run.train_config["model"] : json();
+  const std::optional<std::string> model_name =
+      model.is_object() && model.contains("name") && model["name"].is_string()
+          ? std::optional<std::string>(model["name"].get<std::string>())
+          : std::nullopt;
+  run.labels.dataset = string_field(labels, "labels.", "dataset", std::nullopt);
+  run.labels.model = string_field(labels, "labels.", "model", model_name);
+  run.labels.group = string_field(labels, "labels.", "group", std::string("main"));
+  if (labels.contains("variant")) run.labels.variant = string_field(labels, "labels.", "variant", std::nullopt);
+  if (labels.contains("setting") && !labels["setting"].is_string()) wrong("labels.setting", labels["setting"], "a string");
+  run.labels.setting = str_or(labels, "setting", "");
+  const json seed = labels.contains("seed") ? labels["seed"] : run.train_config.value("seed", json(std::uint64_t{0}));
+  if (!seed.is_number_unsigned()) wrong(labels.contains("seed") ? "labels.seed" : "train_config.seed", seed, "a non-negative integer");
+  run.labels.seed = seed.get<std::uint64_t>();
   if (run.labels.variant.empty()) {
-    const double lambda = run.train_config.contains("loss") ? run.train_config["loss"].value("lambda", 0.0) : 0.0;
-    run.labels.variant = lambda == 0 ? "spatial" : "spectral";
+    const json& loss = run.train_config.contains("loss") ? run.train_config["loss"] : json();
+    const json lambda = loss.is_object() ? loss.value("lambda", json(0.0)) : json(0.0);
+    if (!lambda.is_number()) wrong("train_config.loss.lambda", lambda, "a number");
+    run.labels.variant = lambda.get<double>() == 0 ? "spatial" : "spectral";
   }
   if (run.labels.variant != "spatial" && run.labels.variant != "spectral")
-    fail_file(file, "labels.variant '" + run.labels.variant + "' is not spatial or spectral");
+    wrong("labels.variant", labels["variant"], "\"spatial\" or \"spectral\"");
   return run;
 }
 
@@ -120,9 +142,15 @@ std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
     }
     std::vector<fs::path> found;
     for (auto it = fs::recursive_directory_iterator(p); it != fs::recursive_directory_iterator(); ++it) {
-      // A report written inside its results (results/report) is output, not input.
-      if (it->is_directory() && is_command_output(it->path())) it.disable_recursion_pending();
-      else if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
+      // Hidden names hold what is not a result: a run's .superseded/ outputs of older data,
+      // the temporary files and staging folders of writers at work (or killed). A report
+      // written inside its results (results/report) is output, not input.
+      const bool hidden = it->path().filename().string().rfind('.', 0) == 0;
+      if (it->is_directory() && (hidden || is_command_output(it->path()))) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!hidden && it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
     }
     std::sort(found.begin(), found.end());
     for (const auto& f : found) {

@@ -6,7 +6,9 @@
 //  * RESULTS_DIR/runs/<id>/run.json written by `run` ({"schema": "mis-spectral/run", "status",
 //    "labels": {dataset, model, variant, group, setting, seed}, "train_config"}) and the result
 //    files beside it. A run that is pending or failed is kept, without results, so its cells
-//    read "missing"/"failed" rather than vanishing or turning into zeros.
+//    read "missing"/"failed" rather than vanishing or turning into zeros. A run.json whose
+//    status or labels are missing or of the wrong type is an error naming it.
+//  Names that start with "." (a run's .superseded/ outputs, writers' temporary files) are skipped.
 //  * result files with no run.json beside them (hand-run `eval` etc.): grouped by their
 //    train_config and labelled by inference (dataset = the training data's name, model =
 //    train_config.model.name, variant = spatial when loss.lambda == 0, group "main").

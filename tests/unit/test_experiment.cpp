@@ -4,13 +4,19 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "core/files.h"
+#include "eval/result_schema.h"
 #include "experiment/experiment.h"
+#include "experiment/runner.h"
 #include "experiment/run_record.h"
 #include "experiment/shard.h"
+#include "experiment/study_status.h"
 
 using namespace mis;
 
@@ -175,7 +181,9 @@ TEST_CASE("run records: an evaluation counts as done only with the same settings
   const json back = *read_run_record(run_dir);
   CHECK(back["labels"]["setting"] == "spatial");
   CHECK_FALSE(evaluation_done(back, run.evaluations[0], run_dir));  // no eval.json yet
-  write_text_atomic(run_dir / "eval.json", "{}");
+  json result = result_header("eval");
+  result["evaluations"] = json::array();
+  write_json_atomic(run_dir / "eval.json", result);
   CHECK(evaluation_done(back, run.evaluations[0], run_dir));
   EvaluationSpec changed = run.evaluations[0];
   changed.settings["hd95"] = "medpy";
@@ -183,4 +191,118 @@ TEST_CASE("run records: an evaluation counts as done only with the same settings
   CHECK_FALSE(evaluation_done(back, run.evaluations[1], run_dir));  // calibrate never ran
   write_text_atomic(run_dir / "run.json", R"({"schema": "something-else"})");
   CHECK_THROWS_WITH_AS(read_run_record(run_dir), doctest::Contains("not a run record"), UserError);
+}
+
+TEST_CASE("run records: a result file cut short, of another kind or not a result is not a done evaluation") {
+  const fs::path dir = fresh_experiment_dir("truncated");
+  const Experiment ex = load(small_experiment(), dir);
+  const RunSpec& run = ex.runs[0];
+  const fs::path run_dir = dir / "run";
+  fs::create_directories(run_dir);
+  json record = new_run_record(ex, run);
+  record["evaluations"]["eval"] = {{"settings", run.evaluations[0].settings}, {"file", "eval.json"}, {"status", "complete"}};
+  json result = result_header("eval");
+  result["evaluations"] = json::array({json::object()});
+  const std::string whole = result.dump(2);
+  write_text_atomic(run_dir / "eval.json", whole);
+  CHECK(evaluation_done(record, run.evaluations[0], run_dir));
+  write_text_atomic(run_dir / "eval.json", whole.substr(0, whole.size() / 2));  // a copy cut short
+  CHECK_FALSE(evaluation_done(record, run.evaluations[0], run_dir));
+  write_text_atomic(run_dir / "eval.json", "");
+  CHECK_FALSE(evaluation_done(record, run.evaluations[0], run_dir));
+  json other = result_header("calibrate");
+  other["evaluations"] = json::array();
+  write_json_atomic(run_dir / "eval.json", other);  // another command's result
+  CHECK_FALSE(evaluation_done(record, run.evaluations[0], run_dir));
+  write_text_atomic(run_dir / "eval.json", R"({"schema": "mis-spectral/result", "schema_version": "1", "kind": "eval"})");
+  CHECK_FALSE(evaluation_done(record, run.evaluations[0], run_dir));
+}
+
+TEST_CASE("run records of the wrong types are refused, naming the file; inspect_run reports them as the run's failure") {
+  const fs::path dir = fresh_experiment_dir("types");
+  const Experiment ex = load(small_experiment(), dir, dir);
+  const RunSpec& run = ex.runs[0];
+  const fs::path run_dir = run_folder(ex, run);
+  fs::create_directories(run_dir);
+  const std::string path = (run_dir / "run.json").string();
+  for (const char* bad : {R"({"schema": "mis-spectral/run", "status": 42})",
+                          R"({"schema": "mis-spectral/run", "status": "done"})",
+                          R"({"schema": "mis-spectral/run", "status": "pending", "evaluations": []})",
+                          R"({"schema": "mis-spectral/run", "status": "failed", "error": 7})"}) {
+    write_text_atomic(run_dir / "run.json", bad);
+    CHECK_THROWS_WITH_AS(read_run_record(run_dir), doctest::Contains((path + ": ").c_str()), UserError);
+    const RunProgress p = inspect_run(ex, run);
+    CHECK(p.failed);
+    CHECK(p.error.rfind(path + ": ", 0) == 0);
+    CHECK_FALSE(p.complete());
+  }
+  write_text_atomic(run_dir / "run.json", R"({"schema": "mis-spectral/run", "status": "pend)");  // cut short
+  const RunProgress cut = inspect_run(ex, run);
+  CHECK(cut.failed);
+  CHECK(cut.describe().find("not valid JSON") != std::string::npos);
+  const fs::path aside = set_aside_run_record(run_dir);
+  CHECK(aside.filename() == "run.json.corrupt");
+  CHECK_FALSE(fs::exists(run_dir / "run.json"));
+  write_text_atomic(run_dir / "run.json", "{");
+  CHECK(set_aside_run_record(run_dir).filename() == "run.json.corrupt-2");
+  CHECK(read_text_file(aside) == R"({"schema": "mis-spectral/run", "status": "pend)");
+  // A checkpoint that is not one: the run's failure, not an exception for the whole study.
+  write_text_atomic(run_dir / "checkpoint.pt", "not a checkpoint");
+  const RunProgress p = inspect_run(ex, run);
+  CHECK(p.failed);
+  CHECK(p.error.find("checkpoint.pt") != std::string::npos);
+  const json status = study_status(ex, Shard{});
+  CHECK(status["runs"][0]["state"].get<std::string>().rfind("failed: ", 0) == 0);
+}
+
+TEST_CASE("a Slurm task id that names no task of an array is an error, not every run") {
+  ::setenv("SLURM_ARRAY_TASK_ID", "x", 1);
+  ::setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
+  CHECK_THROWS_WITH_AS(shard_from_slurm_environment(), doctest::Contains("SLURM_ARRAY_TASK_ID=x"), UserError);
+  ::unsetenv("SLURM_ARRAY_TASK_COUNT");
+  ::setenv("SLURM_ARRAY_TASK_ID", "2", 1);  // an array task without the array's size
+  CHECK_THROWS_WITH_AS(shard_from_slurm_environment(), doctest::Contains("SLURM_ARRAY_TASK_COUNT=unset"), UserError);
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
+  CHECK_FALSE(shard_from_slurm_environment());
+}
+
+TEST_CASE("run locks: one holder at a time, free again when the holder closes it or dies") {
+  const fs::path dir = fresh_experiment_dir("lock");
+  CHECK_FALSE(run_lock_holder(dir));  // no lock file: free, and nothing created
+  CHECK_FALSE(fs::exists(run_lock_path(dir)));
+  {
+    auto lock = RunLock::try_acquire(dir);
+    REQUIRE(lock);
+    CHECK_FALSE(RunLock::try_acquire(dir));  // a second open file: refused, as for another process
+    const auto holder = run_lock_holder(dir);
+    REQUIRE(holder);
+    CHECK(holder->find("process " + std::to_string(::getpid())) == 0);
+  }
+  CHECK_FALSE(run_lock_holder(dir));
+  CHECK(fs::exists(run_lock_path(dir)));
+  // A child takes the lock and is killed with SIGKILL: the lock it held is free. (The child
+  // only makes system calls: after fork, other threads' locks, malloc's say, may be held.)
+  const std::string lock_file = run_lock_path(dir).string();
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const int fd = ::open(lock_file.c_str(), O_RDWR);
+    const char c = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 'y' : 'n';
+    [[maybe_unused]] const auto w = ::write(ready[1], &c, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char c = 0;
+  REQUIRE(::read(ready[0], &c, 1) == 1);
+  CHECK(c == 'y');
+  CHECK(run_lock_holder(dir));
+  CHECK_FALSE(RunLock::try_acquire(dir));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  CHECK_FALSE(run_lock_holder(dir));
+  CHECK(RunLock::try_acquire(dir));
 }
