@@ -109,6 +109,25 @@ disk_full_error "score on a full disk" "s.json\|s.md" \
   || fail "score left: $(ls -a "$FULL")"
 rm -f "$FULL/ballast"
 
+# `run` on a full disk: each run is recorded as failed with the reason, and every run is tried.
+cat > "$WORK/full_exp.json" <<JSON
+{"name": "full", "datasets": {"d": {"data": "$D"}},
+ "models": {"m": {"name": "unet-small"}}, "losses": {"spatial": {"lambda": 0}},
+ "train": {"iterations": 2, "batch_size": 2}, "evaluations": {"eval": {}},
+ "grid": [{"group": "main", "datasets": ["d"], "models": ["m"], "losses": ["spatial"], "seeds": [0, 1]}]}
+JSON
+out=$("${FULL_WRAP[@]}" "$BIN" run "$WORK/full_exp.json" --results "$FULL/study" --threads 1 2>&1); rc=$?
+failed=$(python3 - "$FULL/study" <<'PY'
+import glob, json, sys
+records = [json.load(open(p)) for p in glob.glob(sys.argv[1] + "/runs/*/run.json")]
+print(sum(r["status"] == "failed" and "disk full?" in r["error"] for r in records))
+PY
+)
+[ $rc -eq 2 ] && [ "$failed" = 2 ] && echo "$out" | grep -q "2 failed" && no_leftovers "$FULL" \
+  && pass "run on a full disk: both runs tried and recorded as failed with the reason" \
+  || fail "run on a full disk: exit $rc, $failed runs recorded failed: $out"
+rm -rf "$FULL/study"
+
 # score writes its JSON and Markdown together: when the .md cannot be written, no .json either.
 mkdir -p "$WORK/sc/s.md"
 expect_error_after_progress "score: the .md cannot be written" "s.md: is a folder" "$BIN" score --pred "$D/labelsTs" --ref "$D/labelsTs" -o "$WORK/sc/s.json"
