@@ -24,6 +24,17 @@ tiny_synth() {  # tiny_synth OUT [SEED]
   "$BIN" synth -o "$1" --cases 2 --test-cases 1 --size 32 --slices 3 --domains 2 --seed "${2:-1}" 2>/dev/null >/dev/null
 }
 
+# same_eval_results A.json B.json STEP: two eval results hold the same per-case numbers, both of
+# a checkpoint at STEP (e.g. an interrupted-and-resumed run against an uninterrupted one).
+same_eval_results() {
+  python3 - "$@" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+cases = lambda d: [e["cases"] for e in d["evaluations"]]
+sys.exit(0 if cases(a) == cases(b) and a["checkpoint_step"] == b["checkpoint_step"] == int(sys.argv[3]) else 1)
+PY
+}
+
 finish() {
   echo "$failures failed"
   [ "$failures" -eq 0 ]

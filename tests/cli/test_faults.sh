@@ -223,12 +223,8 @@ done
 for r in k_whole k_killed; do
   "$BIN" eval -c "$WORK/$r/checkpoint.pt" --data "$D" --split train --threads 1 -o "$WORK/$r/eval.json" >/dev/null 2>&1
 done
-python3 - "$WORK/k_whole/eval.json" "$WORK/k_killed/eval.json" <<'PY' && pass "identical metrics after $kills kills and a resume" || fail "metrics differ after kills"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:])
-strip = lambda d: [e["cases"] for e in d["evaluations"]]
-sys.exit(0 if strip(a) == strip(b) and a["checkpoint_step"] == b["checkpoint_step"] == 24 else 1)
-PY
+same_eval_results "$WORK/k_whole/eval.json" "$WORK/k_killed/eval.json" 24 \
+  && pass "identical metrics after $kills kills and a resume" || fail "metrics differ after kills"
 [ "$(wc -l < "$WORK/k_killed/train_log.jsonl")" -eq 24 ] && no_leftovers "$WORK/k_killed" \
   && pass "one log line per step and no temporaries after the kills" || fail "log or temporaries wrong after kills"
 finish

@@ -110,28 +110,24 @@ rm res-bad/runs/${ids[3]}/checkpoint.pt  # the fix the error names; the other ru
 
 # Two `run`s started together on one results folder share the runs: every run done exactly once
 # (one log line per step, the two processes' "done now" add up to 4), results as uninterrupted.
-"$BIN" run exp.json --results res-two --threads 1 >two-a.out 2>&1 &
-a=$!
-"$BIN" run exp.json --results res-two --threads 1 >two-b.out 2>&1 &
-b=$!
-wait $a; rc_a=$?
-wait $b; rc_b=$?
-done_now=$(cat two-a.out two-b.out | sed -n 's/^\([0-9]*\) runs done now.*/\1/p' | awk '{s += $1} END {print s}')
-[ $rc_a -eq 0 ] && [ $rc_b -eq 0 ] && [ "$done_now" = 4 ] && same_as_ref res-two \
-  && pass "two concurrent runs: each run done once ($(grep 'runs done now' two-a.out) | $(grep 'runs done now' two-b.out))" \
-  || fail "two concurrent runs (exit $rc_a/$rc_b, $done_now done): $(tail -2 two-a.out) | $(tail -2 two-b.out)"
-
+# two_concurrent_runs NAME RESULTS [RUN OPTIONS...]
+two_concurrent_runs() {
+  local name=$1 results=$2; shift 2
+  "$BIN" run exp.json --results "$results" --threads 1 "$@" >"$results-a.out" 2>&1 &
+  local a=$!
+  "$BIN" run exp.json --results "$results" --threads 1 "$@" >"$results-b.out" 2>&1 &
+  local b=$!
+  wait $a; local rc_a=$?
+  wait $b; local rc_b=$?
+  local done_now
+  done_now=$(cat "$results-a.out" "$results-b.out" | sed -n 's/^\([0-9]*\) runs done now.*/\1/p' | awk '{s += $1} END {print s}')
+  [ $rc_a -eq 0 ] && [ $rc_b -eq 0 ] && [ "$done_now" = 4 ] && same_as_ref "$results" \
+    && pass "$name: each run done once ($(grep 'runs done now' "$results-a.out") | $(grep 'runs done now' "$results-b.out"))" \
+    || fail "$name (exit $rc_a/$rc_b, $done_now done): $(tail -2 "$results-a.out") | $(tail -2 "$results-b.out")"
+}
+two_concurrent_runs "two concurrent runs" res-two
 # The same with --jobs 2 each: the runs done in child processes, still each once.
-"$BIN" run exp.json --results res-jobs --jobs 2 --threads 1 >jobs-a.out 2>&1 &
-a=$!
-"$BIN" run exp.json --results res-jobs --jobs 2 --threads 1 >jobs-b.out 2>&1 &
-b=$!
-wait $a; rc_a=$?
-wait $b; rc_b=$?
-done_now=$(cat jobs-a.out jobs-b.out | sed -n 's/^\([0-9]*\) runs done now.*/\1/p' | awk '{s += $1} END {print s}')
-[ $rc_a -eq 0 ] && [ $rc_b -eq 0 ] && [ "$done_now" = 4 ] && same_as_ref res-jobs \
-  && pass "two concurrent runs with --jobs 2: each run done once ($(grep 'runs done now' jobs-a.out) | $(grep 'runs done now' jobs-b.out))" \
-  || fail "two concurrent runs with --jobs 2 (exit $rc_a/$rc_b, $done_now done): $(tail -2 jobs-a.out) | $(tail -2 jobs-b.out)"
+two_concurrent_runs "two concurrent runs with --jobs 2" res-jobs --jobs 2
 
 # The lock of a `run` killed with SIGKILL: --dry-run names the live holder, not the dead one, and the
 # next `run` takes the run over and completes it with one log line per step.

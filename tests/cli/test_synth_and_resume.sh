@@ -27,12 +27,8 @@ echo "$out" | grep -q "resumed at step" && pass "resumed: $out" || fail "did not
 for r in whole killed; do
   "$BIN" eval -c "$WORK/$r/checkpoint.pt" --data "$D" --split train --threads 1 -o "$WORK/$r/eval.json" >/dev/null 2>&1
 done
-python3 - "$WORK/whole/eval.json" "$WORK/killed/eval.json" <<'PY' && pass "identical metrics after kill+resume" || fail "metrics differ after kill+resume"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:])
-strip = lambda d: [e["cases"] for e in d["evaluations"]]
-sys.exit(0 if strip(a) == strip(b) and a["checkpoint_step"] == b["checkpoint_step"] == 40 else 1)
-PY
+same_eval_results "$WORK/whole/eval.json" "$WORK/killed/eval.json" 40 \
+  && pass "identical metrics after kill+resume" || fail "metrics differ after kill+resume"
 n=$(wc -l < "$WORK/killed/train_log.jsonl")
 [ "$n" -eq 40 ] && pass "log has one line per step" || fail "log has $n lines, expected 40"
 finish
