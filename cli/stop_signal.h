@@ -4,7 +4,8 @@
 
 namespace mis::cli {
 
-// From now on SIGINT and SIGTERM set the flag that stop_requested() reads.
+// From now on SIGINT and SIGTERM set the flag that stop_requested() reads; a second signal
+// ends the process at once.
 void catch_stop_signals();
 
 bool stop_requested();

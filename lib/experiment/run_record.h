@@ -6,7 +6,7 @@
 //  "status": "pending" | "complete" | "failed", "error": "<message when failed>",
 //  "labels": {"dataset", "model", "variant", "group", "setting", "seed"}, "train_config": {...},
 //  "evaluations": {"eval": {"settings": {...}, "file": "eval.json", "status": "complete"}},
-//  "data": {"stamps", "train", "evaluation"} (see "Which data a run ..." below),
+//  "data": {"stamps", "train", "evaluation"} (experiment/run_data.h),
 //  "process": {"pid", "host"} (the process that last worked on the run),
 //  "code_version": "...", "updated": "2026-11-27T10:00:00Z"}
 #include <filesystem>
@@ -33,32 +33,6 @@ void write_run_record(const std::filesystem::path& run_dir, json record);
 // Moves a run.json that cannot be read to a free name beside it (run.json.corrupt, .corrupt-2,
 // ...) so that nothing is lost when a new record takes its place; returns the new path.
 std::filesystem::path set_aside_run_record(const std::filesystem::path& run_dir);
-
-// Which data a run was trained and evaluated on, so that a run notices when its data changed
-// under it (e.g. `synth` rerun with another seed into the same folder) instead of calling
-// results of the old data complete.
-//
-// run.json records {"data": {"stamps": {folder: stamp}, "train": fingerprint, "evaluation":
-// fingerprint}}. The fingerprints are the datasets' content fingerprints (Dataset::fingerprint,
-// the one result files record): "train" of the split trained on, "evaluation" of every split
-// the evaluations read (the IID test split, the OOD test splits). A stamp hashes the names,
-// sizes and modification times of a folder's files: while the stamps are unchanged the data is
-// taken to be unchanged without reading it; when a stamp differs (new data, or the same data
-// copied or rewritten) the contents decide, so copying the data redoes nothing.
-// The data a run reads now: {"stamps", "train", "evaluation"}. A fingerprint is "" when its
-// dataset cannot be read (missing folder, broken dataset.json): training will say why.
-json current_run_data(const RunSpec& run);
-
-struct DataChange {
-  bool train = false;       // the training split's contents differ from what the run trained on
-  bool evaluation = false;  // the evaluated splits' contents differ from what the run measured
-  json now;                 // the data now, to record (record["data"] when nothing is recorded)
-};
-
-// Compares `record`'s "data" with the data on disk. Nothing recorded (a run that has not
-// started, or a run folder of an older version) or data that cannot be read counts as no change.
-DataChange compare_run_data(const json& record, const RunSpec& run);
-
 
 // How far a run got, from its folder alone (checkpoint, run.json, result files and the data),
 // for --dry-run and skipping. Never throws: a folder it cannot read is this run's failure.

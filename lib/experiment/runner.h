@@ -2,7 +2,7 @@
 // Carrying out an experiment: generate its synthetic data, then for each selected run train
 // (resuming an interrupted run from its checkpoint) and perform the evaluations not yet done.
 // A run that fails is recorded with its error in run.json and does not stop the others.
-// Each run is done under its lock (RunLock below): `run`s started together on one results folder
+// Each run is done under its lock (experiment/run_lock.h): `run`s started together on one results folder
 // share the runs, a run held by another process is left to it and come back to at the end.
 #include <filesystem>
 #include <functional>
@@ -11,38 +11,9 @@
 #include <vector>
 
 #include "experiment/experiment.h"
+#include "experiment/run_lock.h"
 
 namespace mis {
-
-// One process at a time per run: `run` holds an exclusive flock on RUN_DIR/run.lock while it
-// trains or evaluates that run, so two `run`s on one results folder (two Slurm array tasks
-// with overlapping shards, a second terminal) share the runs instead of both doing each one.
-// The kernel releases the lock when its process dies, however it dies, so the lock of a killed
-// process is free for the next `run` to take: the file staying behind means nothing by itself.
-// The file holds the holder's pid and host, for --dry-run to say who is running it. flock works
-// on local file systems and on NFS (Linux emulates it with POSIX locks); Lustre needs the
-// "flock" mount option.
-class RunLock {
- public:
-  // Takes the lock of `run_dir` (creating run.lock), or nothing when another process holds it.
-  static std::optional<RunLock> try_acquire(const std::filesystem::path& run_dir);
-
-  RunLock(RunLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  RunLock& operator=(RunLock&&) = delete;
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-  ~RunLock();
-
- private:
-  explicit RunLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
-
-std::filesystem::path run_lock_path(const std::filesystem::path& run_dir);
-
-// Who holds the lock of `run_dir` ("process 1234 on node7"), or nothing when it is free or the
-// folder has no lock file. Creates nothing (for --dry-run).
-std::optional<std::string> run_lock_holder(const std::filesystem::path& run_dir);
 
 struct RunnerOptions {
   int threads = 0;             // LibTorch threads for each run (0 = the cores shared among jobs)

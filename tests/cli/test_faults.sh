@@ -107,7 +107,18 @@ disk_full_error "score on a full disk" "s.json\|s.md" \
   "$BIN" score --pred "$D/labelsTs" --ref "$D/labelsTs" -o "$FULL/s.json"
 [ ! -e "$FULL/s.json" ] && [ ! -e "$FULL/s.md" ] && no_leftovers "$FULL" && pass "score left neither file" \
   || fail "score left: $(ls -a "$FULL")"
-rm -f "$FULL/ballast"
+
+mkdir -p "$FULL/prep"
+disk_full_error "preprocess on a full disk" "nii.gz\|json" "$BIN" preprocess -d nnunet -i "$D" -o "$FULL/prep/out" --threads 1
+[ ! -e "$FULL/prep/out" ] && pass "no preprocess output published" || fail "preprocess published a partial output"
+rm -rf "$FULL/prep"   # its staging folder stays for a resume by design: preprocess's own, removed here
+disk_full_error "explain on a full disk" "png\|json" "$BIN" explain -c "$WORK/runA/checkpoint.pt" --data "$D" \
+  -o "$FULL/x.json" --num-cases 1 --threads 1
+[ ! -e "$FULL/x.json" ] && no_leftovers "$FULL" && pass "explain left no result and no temporary" \
+  || fail "explain left: $(ls -a "$FULL")"
+rm -rf "$FULL"/*
+expect_error "explain --images into a folder of the user's" "mine: exists, is not empty and was not written by mis-spectral explain" \
+  "$BIN" explain -c "$WORK/runA/checkpoint.pt" --data "$D" -o "$WORK/x.json" --images "$WORK/mine" --num-cases 1
 
 # `run` on a full disk: each run is recorded as failed with the reason, and every run is tried.
 cat > "$WORK/full_exp.json" <<JSON
@@ -155,6 +166,17 @@ while kill -0 $pid 2>/dev/null && [ $waited -lt 100 ]; do sleep 0.1; waited=$((w
 if kill -0 $pid 2>/dev/null; then kill -9 $pid; fail "SIGTERM did not stop train within 10 s"; else pass "SIGTERM stopped train"; fi
 wait $pid 2>/dev/null
 [ -f "$WORK/term/checkpoint.pt" ] && pass "the stopped run kept a checkpoint" || fail "no checkpoint after SIGTERM"
+
+# A second stop signal ends the process at once (for work with no safe point soon).
+"$BIN" train --data "$D" --iterations 100000 --batch-size 2 --model-options "$TINY" --threads 1 -o "$WORK/term2" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ -s "$WORK/term2/train_log.jsonl" ] && break; sleep 0.05; done
+# Both signals wait while the process is stopped, so the second arrives before a step can end
+# (same signals would merge into one).
+kill -STOP $pid; kill -TERM $pid; kill -INT $pid; kill -CONT $pid
+wait $pid 2>/dev/null; rc=$?
+[ $rc -eq 143 ] || [ $rc -eq 130 ] && pass "a second stop signal ended train at once (exit $rc)" \
+  || fail "a second stop signal: exit $rc, expected death by SIGTERM or SIGINT"
 
 # ---- 11. Checkpoint integrity: a flipped byte in the weights or the metadata is named.
 cp "$WORK/runA/checkpoint.pt" "$WORK/flip_w.pt"
