@@ -21,7 +21,7 @@ void add_train(CLI::App& app) {
   flags->add("--model", "/model/name", "Architecture preset (see model-info): unet | unet-small | transunet | transunet-vit | transunet-small");
   flags->add("--model-options", "/model/options", "JSON object overriding preset options, e.g. '{\"base_width\":32}'");
   flags->add("--lambda", "/loss/lambda", "Weight of the spectral loss; 0 trains spatial-only");
-  flags->add("--spectral-mode", "/loss/spectral_mode", "amplitude | complex | real-imag (METHOD.md section 1)");
+  flags->add("--spectral-mode", "/loss/spectral_mode", "amplitude | complex | real-imag (docs/method.md section 1)");
   flags->add("--spectral-band", "/loss/spectral_band",
              "Radial band LOW:HIGH as fractions of Nyquist (e.g. 0.1:0.5), or none for all frequencies",
              [](const std::string& text) -> json {

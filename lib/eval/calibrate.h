@@ -1,6 +1,6 @@
 #pragma once
 // `calibrate`: pixel-wise calibration (ECE, MCE, Brier, NLL and reliability bins, pooled over all
-// pixels of each test set; METHOD.md sections 3-4) of a checkpoint on IID and OOD data, and
+// pixels of each test set; docs/method.md sections 3-4) of a checkpoint on IID and OOD data, and
 // optionally temperature scaling (Guo et al. 2017) fitted on another split, reported before/after.
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Input corruptions for the noise-robustness protocol (METHOD.md section 4).
+// Input corruptions for the noise-robustness protocol (docs/method.md section 4).
 //
 // Every corruption takes an image [C, Z, Y, X] (float, raw intensities, before the model's
 // normalisation), a level and a seed, and is a pure function of them: the same seed gives the

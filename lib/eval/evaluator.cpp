@@ -141,7 +141,7 @@ json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, cons
   const auto t0 = std::chrono::steady_clock::now();
   json cases = json::array();
   int64_t missed = 0;
-  CalibrationAccumulator calibration;  // pooled over all pixels of all cases (METHOD.md section 3)
+  CalibrationAccumulator calibration;  // pooled over all pixels of all cases (docs/method.md section 3)
   Progress progress("eval " + role + " " + info.name, static_cast<int64_t>(dataset.size()));
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Case c = dataset.load(i);

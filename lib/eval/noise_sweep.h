@@ -1,6 +1,6 @@
 #pragma once
 // `noise-sweep`: a checkpoint evaluated on test inputs corrupted by each type at each level
-// (METHOD.md section 4). The corruption of a case at a (type, level) is seeded by
+// (docs/method.md section 4). The corruption of a case at a (type, level) is seeded by
 // (seed, case id, type, level) only, so two models given the same seed see identical inputs and
 // can be compared pair-wise. Each (type, level) is one entry of "evaluations" with
 // "role": "noise" and "noise": {"type", "level"}: per-case DSC/IoU/HD95/..., their summary and

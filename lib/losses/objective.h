@@ -1,5 +1,5 @@
 #pragma once
-// L_final = L_spatial + lambda * L_spectral (METHOD.md section 1).
+// L_final = L_spatial + lambda * L_spectral (docs/method.md section 1).
 #include "losses/spatial.h"
 #include "losses/spectral.h"
 #include "core/json.h"

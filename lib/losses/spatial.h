@@ -1,5 +1,5 @@
 #pragma once
-// The spatial objective of METHOD.md section 1: w_ce * CE + w_dice * soft Dice.
+// The spatial objective of docs/method.md section 1: w_ce * CE + w_dice * soft Dice.
 #include <torch/torch.h>
 
 namespace mis {

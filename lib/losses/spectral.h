@@ -1,5 +1,5 @@
 #pragma once
-// The spectral objective of METHOD.md section 1: L_spectral = 1 - SCC, the Spectral
+// The spectral objective of docs/method.md section 1: L_spectral = 1 - SCC, the Spectral
 // Correlation Coefficient between fft2 of the predicted probability map P = softmax(logits)
 // and fft2 of the one-hot mask Y, per image and class (Gorade et al., ICPR 2024,
 // arXiv 2401.10373). The FFT is only ever applied to masks, never to input images.

@@ -1,5 +1,5 @@
 #pragma once
-// Pixel-wise calibration pooled over every pixel of a test set (METHOD.md section 3).
+// Pixel-wise calibration pooled over every pixel of a test set (docs/method.md section 3).
 //
 // Top-label confidence max_c p_c, counted correct when argmax_c p_c equals the label; 15
 // equal-width bins on [0, 1] as torchmetrics' multiclass calibration error (bin i covers

@@ -1,5 +1,5 @@
 #pragma once
-// The 95th-percentile Hausdorff distance between two binary masks (METHOD.md section 3).
+// The 95th-percentile Hausdorff distance between two binary masks (docs/method.md section 3).
 //
 // medpy.metric.binary.hd95 (the definition TransUNet reports): the surface of a mask is the
 // set of its voxels removed by one binary erosion with connectivity 1 (face neighbours; voxels

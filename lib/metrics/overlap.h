@@ -1,5 +1,5 @@
 #pragma once
-// Overlap metrics per class per case (METHOD.md section 3), from confusion counts.
+// Overlap metrics per class per case (docs/method.md section 3), from confusion counts.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -70,7 +70,7 @@ DatasetPlan plan_acdc(const PreprocessConfig& c) {
                    "ACDC cine MRI, ED and ES frames of the 100 training patients; seeded 70/10/20 patient split"}};
 
   // The challenge's "training" folder holds the 100 annotated patients the paper uses; a
-  // "testing" folder next to it is left out (METHOD.md: 100 patients).
+  // "testing" folder next to it is left out (docs/method.md: 100 patients).
   const fs::path root = find_layout_root(
       c.input, 3,
       [](const fs::path& d) { return lower(d.filename().string()) != "testing" && holds_patients(d); },

@@ -1,5 +1,5 @@
 // Synapse multi-organ CT (BTCV, MICCAI 2015 "Multi-Atlas Labeling Beyond the Cranial Vault"),
-// following the TransUNet protocol of METHOD.md section 5. Layout read:
+// following the TransUNet protocol of docs/method.md section 5. Layout read:
 //   .../Training/img/img0001.nii.gz ... and .../Training/label/label0001.nii.gz ...
 // Sources verified for the label map and split: datasets/synapse/README.md.
 #include <map>

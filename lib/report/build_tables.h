@@ -41,7 +41,7 @@ struct ReportContent {
 ReportContent build_report(const std::vector<Run>& runs, const std::string& title);
 
 // The paper's reported DSC gain (pp) from the spectral objective, for cardiac segmentation
-// (ACDC) with UNet (+0.81) and TransUNet (+1.63) (METHOD.md section 4); none elsewhere.
+// (ACDC) with UNet (+0.81) and TransUNet (+1.63) (docs/method.md section 4); none elsewhere.
 std::optional<double> paper_gain(const std::string& dataset, const std::string& model);
 
 // A file-name-safe form of free text.

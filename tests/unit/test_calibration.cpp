@@ -1,4 +1,4 @@
-// Calibration metrics (METHOD.md section 3) by hand and on synthetic predictors with a known
+// Calibration metrics (docs/method.md section 3) by hand and on synthetic predictors with a known
 // gap, and temperature scaling recovering a known temperature.
 #include <doctest/doctest.h>
 

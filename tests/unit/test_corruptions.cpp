@@ -1,4 +1,4 @@
-// Noise corruptions (METHOD.md section 4): level 0 is the identity, the same seed gives the same
+// Noise corruptions (docs/method.md section 4): level 0 is the identity, the same seed gives the same
 // corrupted input and another seed a different one, and each type does what it says.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// HD95 (METHOD.md section 3): hand-computed values with anisotropic spacing, the empty-mask
+// HD95 (docs/method.md section 3): hand-computed values with anisotropic spacing, the empty-mask
 // conventions, a rigid shift, and the distance-transform version against a brute-force
 // pairwise search on random masks.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The spatial and spectral objectives of METHOD.md section 1, checked against hand
+// The spatial and spectral objectives of docs/method.md section 1, checked against hand
 // computations, an explicit DFT, Parseval's identity and finite differences.
 #include <doctest/doctest.h>
 

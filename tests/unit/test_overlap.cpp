@@ -1,4 +1,4 @@
-// Overlap metrics and the empty-mask conventions (METHOD.md section 3), by hand.
+// Overlap metrics and the empty-mask conventions (docs/method.md section 3), by hand.
 #include <doctest/doctest.h>
 
 #include "eval/evaluator.h"

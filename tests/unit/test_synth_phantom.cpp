@@ -1,4 +1,4 @@
-// Tests of the synthetic cardiac phantom (METHOD.md section 6): determinism, fixed topology,
+// Tests of the synthetic cardiac phantom (docs/method.md section 6): determinism, fixed topology,
 // anatomy independent of the scanner, class relabelling, intra-class variation and distractors.
 #include <doctest/doctest.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Seeded synthetic cardiac-like phantoms: the embedded domain-shift benchmark (METHOD.md section 6).
+// Seeded synthetic cardiac-like phantoms: the embedded domain-shift benchmark (docs/method.md section 6).
 //
 // A case is built in two independent steps so that "scanner" and "patient" never mix:
 //   generate_anatomy(options, seed)        -> labels + tissue map (the patient; no domain input)
