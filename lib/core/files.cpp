@@ -65,21 +65,24 @@ std::string read_text_file(const fs::path& path) {
   return ss.str();
 }
 
+int write_all(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 void write_bytes(const fs::path& file, const void* data, std::size_t size, const fs::path& reported) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail_write(reported, std::strerror(errno));
-  const auto* p = static_cast<const char*>(data);
-  std::size_t left = size;
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : ENOSPC;
-      ::close(fd);
-      fail_write(reported, std::strerror(err));
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  if (const int error = write_all(fd, data, size)) {
+    ::close(fd);
+    fail_write(reported, std::strerror(error));
   }
   if (::close(fd) != 0) fail_write(reported, std::strerror(errno));
 }
@@ -186,6 +189,12 @@ void mark_command_output(const fs::path& dir, const std::string& command) {
                     json{{"written_by", "mis-spectral " + command},
                          {"note", "this folder is replaced whenever the command that wrote it runs again"}}
                             .dump(2) + "\n");
+}
+
+void claim_output_folder(const fs::path& dir, const std::string& command, const std::string& option) {
+  require_replaceable_output(dir, command, option);
+  ensure_writable_dir(dir);
+  mark_command_output(dir, command);
 }
 
 void require_replaceable_output(const fs::path& dir_in, const std::string& command, const std::string& option) {

@@ -35,6 +35,11 @@ void write_atomic_with(const fs::path& path, const std::function<void(const fs::
 // is the path an error names (the final one, not the temporary).
 void write_bytes(const fs::path& file, const void* data, std::size_t size, const fs::path& reported);
 
+// Writes all `size` bytes to the open descriptor `fd`, retrying short writes and EINTR; returns
+// 0, or the errno of the failure (ENOSPC for a write that wrote nothing). Throws nothing, for
+// callers that must not throw (a callback inside another library's writer).
+int write_all(int fd, const void* data, std::size_t size);
+
 // The UserError every failed write ends in: "<path>: cannot write (<reason>); disk full? ...".
 [[noreturn]] void fail_write(const fs::path& path, const std::string& reason);
 
@@ -90,6 +95,10 @@ class StagingDir {
   std::string option_;
   bool committed_ = false;
 };
+
+// For outputs written file by file into a folder (predictions, images): checks the folder with
+// require_replaceable_output, creates it and marks it as `command`'s.
+void claim_output_folder(const fs::path& dir, const std::string& command, const std::string& option);
 
 // Writes OUTPUT_MARKER into `dir` for `command` (StagingDir does this itself).
 void mark_command_output(const fs::path& dir, const std::string& command);

@@ -194,9 +194,7 @@ json run_eval(const EvalConfig& config) {
     throw UserError("eval --save-predictions: this binary was built without ITK, which writes NIfTI and PNG");
   if (!config.save_predictions.empty()) {
     // Predictions overwrite files of the same names: only in a folder that is new, empty or eval's own.
-    require_replaceable_output(config.save_predictions, "eval", "--save-predictions folder");
-    ensure_writable_dir(config.save_predictions);
-    mark_command_output(config.save_predictions, "eval");
+    claim_output_folder(config.save_predictions, "eval", "--save-predictions folder");
   }
   if (hd95 && !hd95_available())
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");

@@ -230,9 +230,7 @@ json run_explain(const ExplainConfig& config) {
   check_classes(*dataset, classes);
   const auto selected = chosen_cases(*dataset, config);
   // The PNGs overwrite files of the same names: only in a folder that is new, empty or explain's own.
-  require_replaceable_output(images, "explain", "--images folder");
-  ensure_writable_dir(images);
-  mark_command_output(images, "explain");
+  claim_output_folder(images, "explain", "--images folder");
 
   json doc = result_header("explain");
   doc["runtime"] = describe_runtime(device);

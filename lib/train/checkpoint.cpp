@@ -106,17 +106,7 @@ class CheckedFileSink {
   }
   ~CheckedFileSink() { close(); }
   std::size_t operator()(const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    for (std::size_t left = size; left > 0 && error_ == 0;) {
-      const ssize_t n = ::write(fd_, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        error_ = n < 0 ? errno : ENOSPC;
-        break;
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
+    if (error_ == 0) error_ = write_all(fd_, data, size);
     return size;  // always "written": see the class comment
   }
   // Closes the file; the error of the first failed call, or 0.
