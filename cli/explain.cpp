@@ -46,6 +46,10 @@ void add_explain(CLI::App& app) {
       fmt::print("{:<24} {:<12} {:>5} {:>15} {:>8}\n", c["id"].get<std::string>(), c["class"].get<std::string>(),
                  c["slice"].get<int64_t>(), num(c["energy_in_mask"]), num(c["dsc"]));
     fmt::print("mean energy in mask {}\n", num(e["summary"]["mean"].value("energy_in_mask", json())));
+    if (!doc["images_folder"].is_string()) {
+      fmt::print("wrote {} ({})\n", config.output, doc.value("images_note", ""));
+      return;
+    }
     const auto images = std::filesystem::path(config.output).parent_path() / doc["images_folder"].get<std::string>();
     fmt::print("wrote {} (images in {})\n", config.output, images.lexically_normal().string());
   });

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "config_flags.h"
 #include "data/synth/synth_dataset.h"
+#include "data/volume_io.h"
 
 namespace mis::cli {
 
@@ -23,8 +24,9 @@ void add_synth(CLI::App& app) {
   flags->add("--seed", "/seed", "Seed; the same seed writes byte-identical files");
   cmd->callback([flags] {
     const SynthConfig config = synth_config_from_json(flags->resolve(), "synth settings");
-    const int64_t files = write_synthetic_benchmark(config);
-    fmt::print("wrote {} volumes to {}\n", files / 2, config.output);
+    const int64_t cases = write_synthetic_benchmark(config);
+    fmt::print("wrote {} cases to {} ({})\n", cases, config.output,
+               volume_io_available() ? "NIfTI and LibTorch packs" : "LibTorch packs; this build has no ITK for NIfTI");
   });
 }
 

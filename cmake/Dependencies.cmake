@@ -1,6 +1,23 @@
 # Finds every dependency once, so lib/, cli/ and tests/ only name targets.
 
+# LibTorch: a system one (Debian's libtorch-dev, LibTorch 1.13.1) or the one inside a PyTorch
+# wheel, found through that Python (MIS_TORCH_PYTHON, e.g. .venv/bin/python from make deps
+# TORCH=wheel). Version differences are handled in lib/core/torch_compat.h.
+if(MIS_TORCH_PYTHON)
+  execute_process(COMMAND ${MIS_TORCH_PYTHON} -c "import torch.utils; print(torch.utils.cmake_prefix_path)"
+                  OUTPUT_VARIABLE MIS_TORCH_PREFIX OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_VARIABLE MIS_TORCH_ERROR RESULT_VARIABLE MIS_TORCH_RC)
+  if(NOT MIS_TORCH_RC EQUAL 0)
+    message(FATAL_ERROR "MIS_TORCH_PYTHON=${MIS_TORCH_PYTHON} cannot import torch; install it (make deps TORCH=wheel) "
+                        "or point MIS_TORCH_PYTHON to a Python that has PyTorch")
+  endif()
+  list(PREPEND CMAKE_PREFIX_PATH ${MIS_TORCH_PREFIX})
+endif()
 find_package(Torch REQUIRED)
+if(MIS_WITH_CUDA AND NOT TARGET c10_cuda)
+  message(FATAL_ERROR "MIS_WITH_CUDA=ON but this LibTorch (${Torch_DIR}) has no CUDA; build against a PyTorch "
+                      "wheel with CUDA (make deps TORCH=wheel; MIS_TORCH_PYTHON) or drop -DMIS_WITH_CUDA=ON")
+endif()
 find_package(Threads REQUIRED)
 
 # Header-only libraries: prefer the installed CMake packages, fall back to a plain
@@ -17,12 +34,21 @@ else()
   find_path(MIS_JSON_INCLUDE nlohmann/json.hpp HINTS ${MIS_HEADER_ONLY_DEPS} REQUIRED)
 endif()
 
-find_package(fmt QUIET)
-if(fmt_FOUND)
-  target_link_libraries(mis_header_deps INTERFACE fmt::fmt)
-else()
-  find_path(MIS_FMT_INCLUDE fmt/format.h HINTS ${MIS_HEADER_ONLY_DEPS} REQUIRED)
+# PyTorch 2.x wheels ship fmt's headers (a newer fmt than Debian's) in their own include folder
+# (torch/include, three levels above Torch_DIR), which comes first on the include path: with
+# such a LibTorch, fmt is used header-only from there, so that headers and code agree.
+find_path(MIS_TORCH_FMT_INCLUDE fmt/format.h PATHS ${Torch_DIR}/../../../include NO_DEFAULT_PATH)
+if(MIS_TORCH_FMT_INCLUDE)
   target_compile_definitions(mis_header_deps INTERFACE FMT_HEADER_ONLY=1)
+  message(STATUS "mis-spectral: fmt header-only, from LibTorch's ${MIS_TORCH_FMT_INCLUDE}")
+else()
+  find_package(fmt QUIET)
+  if(fmt_FOUND)
+    target_link_libraries(mis_header_deps INTERFACE fmt::fmt)
+  else()
+    find_path(MIS_FMT_INCLUDE fmt/format.h HINTS ${MIS_HEADER_ONLY_DEPS} REQUIRED)
+    target_compile_definitions(mis_header_deps INTERFACE FMT_HEADER_ONLY=1)
+  endif()
 endif()
 
 find_package(CLI11 QUIET)

@@ -1,31 +1,65 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mis-spectral builds against. Does nothing when all are present;
-# uses sudo when not run as root.
-# Usage: install-deps.sh [--with-python-torch]   (the option adds python3-torch, the Python
-# side of `make bench`; plain `make deps` never installs it)
+# Installs what mis-spectral builds against. Does nothing when all is present; uses sudo for
+# apt-get when not run as root.
+# Usage: install-deps.sh [--torch debian|wheel] [--with-python-torch]
+#   --torch debian  Debian's LibTorch 1.13.1 (libtorch-dev)
+#   --torch wheel   PyTorch's wheel from PyPI (pinned in scripts/requirements-torch.txt), in the
+#                   project-local virtual environment .venv (never system-wide)
+#   --with-python-torch  also the Python side of `make bench` for Debian's LibTorch (python3-torch);
+#                   the wheel's .venv is its own Python side
 set -euo pipefail
+cd "$(dirname "$0")/.."
+torch=debian python_torch=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --torch) torch=$2; shift 2 ;;
+    --with-python-torch) python_torch=1; shift ;;
+    *) echo "install-deps.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+  esac
+done
 packages=(
-  build-essential cmake git
-  libtorch-dev            # LibTorch 1.13 (CPU)
-  libopenblas0-openmp     # without it LibTorch's matrix products run on the reference BLAS (~50x slower)
+  build-essential cmake git ccache
   libinsighttoolkit5-dev  # NIfTI/PNG/... I/O, resampling, distance maps
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libzip-dev              # reads the .npz pre-trained weights
 )
-if [ "${1:-}" = "--with-python-torch" ]; then
-  packages+=(python3-torch)  # the same LibTorch 1.13, from Python: tests/perf/pytorch_reference.py
-fi
+case "$torch" in
+  debian)
+    packages+=(libtorch-dev            # LibTorch 1.13 (CPU)
+               libopenblas0-openmp)    # without it LibTorch's matrix products run on the reference BLAS (~50x slower)
+    if [ "$python_torch" = 1 ]; then packages+=(python3-torch); fi  # tests/perf/pytorch_reference.py
+    ;;
+  wheel) packages+=(python3-venv) ;;
+  *) echo "install-deps.sh: --torch $torch: expected debian or wheel" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all ${#packages[@]} packages present"
+  echo "deps: all ${#packages[@]} Debian packages present"
+else
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+[ "$torch" = wheel ] || exit 0
+
+# The wheel: Debian's own Python 3 (not whichever python3 comes first on PATH), a venv beside
+# the sources, the exact versions of the lock file. A stamp holding the lock file's hash makes
+# the second call free and a changed lock file reinstall.
+venv=.venv
+stamp=$venv/.mis-requirements.sha256
+want=$(sha256sum scripts/requirements-torch.txt | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$venv/bin/python" -c 'import torch' 2>/dev/null; then
+  echo "deps: $venv has the pinned PyTorch ($("$venv/bin/python" -c 'import torch; print(torch.__version__)'))"
   exit 0
 fi
-echo "deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps: installing the pinned PyTorch wheel into $venv (about 2.7 GB to download, 4.6 GB on disk)"
+[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --no-deps -r scripts/requirements-torch.txt
+"$venv/bin/python" -c 'import torch; print("deps: PyTorch", torch.__version__, "in .venv")'
+echo "$want" > "$stamp"

@@ -3,16 +3,14 @@
 #include <fstream>
 #include <sstream>
 
-#ifdef MIS_WITH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
+#include "core/torch_compat.h"
 
 namespace mis {
 
 void reset_peak_memory(const torch::Device& device) {
   if (device.is_cuda()) {
 #ifdef MIS_WITH_CUDA
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+    torch_compat::reset_cuda_peak_stats(device.has_index() ? device.index() : 0);
 #endif
     return;
   }
@@ -22,8 +20,7 @@ void reset_peak_memory(const torch::Device& device) {
 int64_t peak_memory_bytes(const torch::Device& device) {
   if (device.is_cuda()) {
 #ifdef MIS_WITH_CUDA
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
-    return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+    return torch_compat::cuda_peak_allocated_bytes(device.has_index() ? device.index() : 0);
 #else
     return -1;
 #endif

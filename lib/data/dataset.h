@@ -48,7 +48,8 @@ class Dataset {
   virtual std::string location() const = 0;
 };
 
-// Opens a dataset folder for a split ("train" or "test"). Today: nnU-Net v2 raw layout.
+// Opens a dataset folder for a split ("train" or "test"): a pack (data/pack.h), or a folder in
+// nnU-Net v2 raw layout (data/nnunet_raw.h), read through its pack in a build without ITK.
 std::unique_ptr<Dataset> open_dataset(const std::string& folder, const std::string& split);
 
 }  // namespace mis

@@ -318,8 +318,4 @@ std::string NnunetRawDataset::fingerprint() const {
 
 std::string NnunetRawDataset::location() const { return root_.string() + " (" + split_ + ")"; }
 
-std::unique_ptr<Dataset> open_dataset(const std::string& folder, const std::string& split) {
-  return std::make_unique<NnunetRawDataset>(folder, split);
-}
-
 }  // namespace mis

@@ -193,9 +193,11 @@ json run_explain(const ExplainConfig& config) {
   if (config.checkpoint.empty()) throw UserError("explain needs --checkpoint");
   if (config.data.empty()) throw UserError("explain needs --data (the dataset whose cases are explained)");
   if (config.output.empty()) throw UserError("explain needs --output (the result JSON to write)");
-  if (!volume_io_available())
-    throw UserError(config.output + ": explain writes PNG images, which needs ITK, and this binary was built with "
-                                    "-DMIS_WITH_ITK=OFF; rebuild with ITK (make deps && make build)");
+  // PNGs are written through ITK: a build without it writes the maps' numbers (the JSON) only.
+  const bool with_images = volume_io_available();
+  if (!with_images && !config.images.empty())
+    throw UserError("explain --images " + config.images + ": PNG images are written through ITK, and this binary was "
+                    "built with -DMIS_WITH_ITK=OFF; drop --images (the JSON is written without them) or rebuild with ITK");
   const OverlayStyle style = parse_overlay_style(config.overlay_style);
   const std::filesystem::path output(config.output);
   const std::filesystem::path images = images_folder(config);
@@ -230,7 +232,7 @@ json run_explain(const ExplainConfig& config) {
   check_classes(*dataset, classes);
   const auto selected = chosen_cases(*dataset, config);
   // The PNGs overwrite files of the same names: only in a folder that is new, empty or explain's own.
-  claim_output_folder(images, "explain", "--images folder");
+  if (with_images) claim_output_folder(images, "explain", "--images folder");
 
   json doc = result_header("explain");
   doc["runtime"] = describe_runtime(device);
@@ -242,7 +244,8 @@ json run_explain(const ExplainConfig& config) {
   doc["classes"] = classes;
   doc["layer"] = layer;
   doc["layers"] = layers;
-  doc["images_folder"] = images_rel.generic_string();
+  doc["images_folder"] = with_images ? json(images_rel.generic_string()) : json(nullptr);
+  if (!with_images) doc["images_note"] = "built without ITK: no PNG images";
   doc["method"] = {
       {"name", "grad-cam"},
       {"score", "sum of the class's logits over the pixels predicted as the class (all pixels when none)"},
@@ -280,11 +283,13 @@ json run_explain(const ExplainConfig& config) {
       const auto base = display_rgb(c.image.select(1, choice.slice));
       const std::string stem = file_part(c.id) + "_" + file_part(name);
       const auto gradcam_file = stem + "_gradcam.png", overlay_file = stem + "_overlay.png";
-      write_png_rgb(images / gradcam_file,
-                    enlarge_to(heatmap_overlay(base, peak > 0 ? map / peak : torch::zeros_like(map)),
-                               config.min_image_size));
-      write_png_rgb(images / overlay_file,
-                    enlarge_to(mask_overlay(base, reference, predicted, style), config.min_image_size));
+      if (with_images) {
+        write_png_rgb(images / gradcam_file,
+                      enlarge_to(heatmap_overlay(base, peak > 0 ? map / peak : torch::zeros_like(map)),
+                                 config.min_image_size));
+        write_png_rgb(images / overlay_file,
+                      enlarge_to(mask_overlay(base, reference, predicted, style), config.min_image_size));
+      }
 
       json entry = {{"id", c.id},
                     {"domain", c.domain},
@@ -295,9 +300,9 @@ json run_explain(const ExplainConfig& config) {
                     {"dsc", optional_number(dsc)},
                     {"reference_pixels", counts[1].reference()},
                     {"predicted_pixels", counts[1].predicted()},
-                    {"images",
-                     {{"gradcam", (images_rel / gradcam_file).generic_string()},
-                      {"overlay", (images_rel / overlay_file).generic_string()}}}};
+                    {"images", with_images ? json{{"gradcam", (images_rel / gradcam_file).generic_string()},
+                                                  {"overlay", (images_rel / overlay_file).generic_string()}}
+                                           : json(nullptr)}};
       if (!share)
         entry["note"] = !(peak > 0) ? "the Grad-CAM map is zero everywhere: no energy to share"
                                     : "the reference mask of the class is empty on this slice";

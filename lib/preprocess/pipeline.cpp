@@ -18,6 +18,7 @@
 #include "core/progress.h"
 #include "core/runtime.h"
 #include "core/version.h"
+#include "data/pack.h"
 #include "data/volume_io.h"
 #include "preprocess/case_processor.h"
 #include "preprocess/plan.h"
@@ -313,6 +314,13 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
       {"cases", cases}};
   write_json_atomic(root / "manifest.json", manifest);
   expected.insert("manifest.json");
+  // The same data in LibTorch's format, for builds without ITK (data/pack.h); after the
+  // manifest, which the dataset reader checks the cases against.
+  for (const auto& folder : result.folders) {
+    const std::string prefix = folder.empty() ? "" : folder + "/";
+    for (const auto& file : pack_dataset_folder(root / folder, root / folder / PACK_FOLDER))
+      expected.insert(prefix + PACK_FOLDER + "/" + file);
+  }
   expected.insert(OUTPUT_MARKER);  // written by ResumableStagingDir: the folder is preprocess's own
 
   // ---- drop leftovers of earlier runs (other settings, removed cases), then publish

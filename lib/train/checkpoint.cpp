@@ -2,14 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
+#include "core/checked_archive.h"
 #include "core/error.h"
-#include "core/fingerprint.h"
 #include "core/files.h"
 #include "core/version.h"
 #include "train/trainer.h"
@@ -18,28 +12,17 @@ namespace mis {
 
 namespace {
 
-// Format 2 wraps the state (weights, optimiser, RNG) in a byte record with a checksum, so that
-// a flipped byte is noticed on load instead of silently changing the weights. Format 1 files
-// (no checksum) still load.
+// Format 2 keeps the state (weights, optimiser, RNG) in a checked archive's checksummed record,
+// so that a flipped byte is noticed on load instead of silently changing the weights. Format 1
+// files (no checksums, the state in the archive itself) still load.
 constexpr const char* kFormat = "mis-spectral-checkpoint/2";
 constexpr const char* kFormatV1 = "mis-spectral-checkpoint/1";
 
 // A handle to LibTorch's global CPU generator (weight init, dropout), whose state resumes with the run.
 at::Generator cpu_generator() { return at::detail::getDefaultCPUGenerator(); }
 
-std::string checksum_of(const void* data, std::size_t size) {
-  Fnv1a64 h;
-  h.add(data, size);
-  return "fnv1a64:" + h.hex();
-}
-
-[[noreturn]] void fail_corrupt(const std::filesystem::path& path, const std::string& what) {
-  fail_file(path, "not a readable checkpoint (" + what +
-                      "); point to an intact one (a run folder's checkpoint.pt), or move it away and retrain");
-}
-
 // The file's archive, checked to be a mis-spectral checkpoint.
-torch::serialize::InputArchive open_archive(const std::filesystem::path& path, std::string& format) {
+CheckedArchive open_checkpoint(const std::filesystem::path& path) {
   require_exists(path, "expected a checkpoint written by mis-spectral train");
   if (std::filesystem::is_directory(path)) {
     const auto inside = checkpoint_path(path);
@@ -47,79 +30,17 @@ torch::serialize::InputArchive open_archive(const std::filesystem::path& path, s
       fail_file(path, "is a run folder, not a checkpoint file; pass its checkpoint: " + inside.string());
     fail_file(path, "is a folder, not a checkpoint file; pass the checkpoint.pt that train wrote");
   }
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path.string());
-  } catch (const c10::Error&) {
-    fail_corrupt(path, "truncated or corrupt?");
-  }
-  c10::IValue value;
-  if (!archive.try_read("format", value) || !value.isString() ||
-      (value.toStringRef() != kFormat && value.toStringRef() != kFormatV1))
-    fail_file(path, std::string("not a mis-spectral checkpoint (expected format ") + kFormat + ")");
-  format = value.toStringRef();
-  return archive;
+  return CheckedArchive(path, {kFormat, kFormatV1}, "checkpoint",
+                        "point to an intact one (a run folder's checkpoint.pt), or move it away and retrain");
 }
 
-std::string read_string(torch::serialize::InputArchive& archive, const char* key, const std::filesystem::path& path) {
-  c10::IValue value;
-  if (!archive.try_read(key, value) || !value.isString()) fail_corrupt(path, std::string("no '") + key + "' record");
-  return value.toStringRef();
+std::string read_meta_text(CheckedArchive& archive) { return archive.meta(archive.format() != kFormatV1); }
+
+// The archive holding "model", "optimizer" and "rng_cpu".
+torch::serialize::InputArchive open_state(CheckedArchive& archive) {
+  if (archive.format() == kFormatV1) return std::move(archive.outer());
+  return archive.state("weights");
 }
-
-// The metadata text, checked against its checksum (format 2).
-std::string read_meta_text(torch::serialize::InputArchive& archive, const std::string& format,
-                           const std::filesystem::path& path) {
-  std::string meta = read_string(archive, "meta", path);
-  if (format != kFormatV1 && checksum_of(meta.data(), meta.size()) != read_string(archive, "meta_checksum", path))
-    fail_corrupt(path, "its metadata does not match the checksum stored with it: the file is damaged");
-  return meta;
-}
-
-// The archive holding "model", "optimizer" and "rng_cpu": for format 2 the checksummed state
-// record, unpacked; for format 1 the file's archive itself.
-torch::serialize::InputArchive open_state(torch::serialize::InputArchive archive, const std::string& format,
-                                          const std::filesystem::path& path) {
-  if (format == kFormatV1) return archive;
-  torch::Tensor bytes;
-  if (!archive.try_read("state", bytes) || bytes.scalar_type() != torch::kUInt8 || bytes.dim() != 1)
-    fail_corrupt(path, "no state record");
-  bytes = bytes.contiguous();
-  if (checksum_of(bytes.data_ptr(), static_cast<std::size_t>(bytes.numel())) != read_string(archive, "checksum", path))
-    fail_corrupt(path, "its weights do not match the checksum stored with them: the file is damaged");
-  torch::serialize::InputArchive state;
-  try {
-    state.load_from(static_cast<const char*>(bytes.data_ptr()), static_cast<std::size_t>(bytes.numel()));
-  } catch (const c10::Error&) {
-    fail_corrupt(path, "its state record cannot be read");
-  }
-  return state;
-}
-
-// Serialises through LibTorch's writer callback. A failed write is remembered rather than
-// thrown: an exception inside the writer would surface again from its destructor, which
-// ends the process (std::terminate); the caller checks failed() once the writer is done.
-class CheckedFileSink {
- public:
-  explicit CheckedFileSink(const std::filesystem::path& file) : fd_(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
-    if (fd_ < 0) error_ = errno;
-  }
-  ~CheckedFileSink() { close(); }
-  std::size_t operator()(const void* data, std::size_t size) {
-    if (error_ == 0) error_ = write_all(fd_, data, size);
-    return size;  // always "written": see the class comment
-  }
-  // Closes the file; the error of the first failed call, or 0.
-  int close() {
-    if (fd_ >= 0 && ::close(fd_) != 0 && error_ == 0) error_ = errno;
-    fd_ = -1;
-    return error_;
-  }
-
- private:
-  int fd_;
-  int error_ = 0;
-};
 
 }  // namespace
 
@@ -143,29 +64,12 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& me
     state.write("optimizer", optimizer_archive);
   }
   state.write("rng_cpu", cpu_generator().get_state());
-  std::string state_bytes;
-  state.save_to([&state_bytes](const void* data, std::size_t size) {
-    state_bytes.append(static_cast<const char*>(data), size);
-    return size;
-  });
-
-  torch::serialize::OutputArchive archive;
-  archive.write("format", c10::IValue(std::string(kFormat)));
-  archive.write("meta", c10::IValue(meta_text));
-  archive.write("meta_checksum", c10::IValue(checksum_of(meta_text.data(), meta_text.size())));
-  archive.write("checksum", c10::IValue(checksum_of(state_bytes.data(), state_bytes.size())));
-  archive.write("state", torch::from_blob(state_bytes.data(), {static_cast<int64_t>(state_bytes.size())}, torch::kUInt8));
-  write_atomic_with(path, [&](const std::filesystem::path& tmp) {
-    CheckedFileSink sink(tmp);
-    archive.save_to([&sink](const void* data, std::size_t size) { return sink(data, size); });
-    if (const int error = sink.close()) fail_write(path, std::strerror(error));
-  });
+  save_checked_archive(path, kFormat, meta_text, state);
 }
 
 CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path) {
-  std::string format;
-  auto archive = open_archive(path, format);
-  const json j = json::parse(read_meta_text(archive, format, path), nullptr, /*allow_exceptions=*/false);
+  auto archive = open_checkpoint(path);
+  const json j = json::parse(read_meta_text(archive), nullptr, /*allow_exceptions=*/false);
   CheckpointMeta meta;
   try {
     meta.step = j.at("step").get<int64_t>();
@@ -175,17 +79,16 @@ CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path) {
     meta.class_names = j.at("class_names").get<std::vector<std::string>>();
     meta.code_version = j.value("code_version", "");
   } catch (const json::exception&) {
-    fail_corrupt(path, "its metadata is not what train writes");
+    archive.fail_corrupt("its metadata is not what train writes");
   }
   return meta;
 }
 
 void load_checkpoint_state(const std::filesystem::path& path, torch::nn::Module& model,
                            torch::optim::Optimizer* optimizer) {
-  std::string format;
-  auto file = open_archive(path, format);
-  const json stored = json::parse(read_meta_text(file, format, path), nullptr, /*allow_exceptions=*/false);
-  auto archive = open_state(std::move(file), format, path);
+  auto file = open_checkpoint(path);
+  const json stored = json::parse(read_meta_text(file), nullptr, /*allow_exceptions=*/false);
+  auto archive = open_state(file);
   // Module::load swaps in each stored tensor whatever its shape, so weights of another model
   // configuration would "load" and fail later in forward; compare shapes to say so here.
   auto shapes_of = [&model] {

@@ -1,12 +1,12 @@
 #include "train/precision.h"
 
-#include <ATen/autocast_mode.h>
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/torch_compat.h"
 
 namespace mis {
 
@@ -62,17 +62,10 @@ AutocastGuard::AutocastGuard(Precision precision, const torch::Device& device) {
   if (precision == Precision::fp32) return;
   active_ = true;
   cuda_ = device.is_cuda();
-  if (cuda_) {
-    was_enabled_ = at::autocast::is_enabled();
-    was_dtype_ = at::autocast::get_autocast_gpu_dtype();
-    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-    at::autocast::set_enabled(true);
-  } else {
-    was_enabled_ = at::autocast::is_cpu_enabled();
-    was_dtype_ = at::autocast::get_autocast_cpu_dtype();
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
-  }
+  was_enabled_ = torch_compat::autocast_enabled(cuda_);
+  was_dtype_ = torch_compat::autocast_dtype(cuda_);
+  torch_compat::set_autocast_dtype(cuda_, at::kBFloat16);
+  torch_compat::set_autocast_enabled(cuda_, true);
   at::autocast::increment_nesting();
 }
 
@@ -81,13 +74,8 @@ AutocastGuard::~AutocastGuard() {
   // Leaving the outermost region frees the bf16 copies of the weights cached for this step
   // (they are stale once the optimiser updates the weights), as torch.autocast's __exit__ does.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  if (cuda_) {
-    at::autocast::set_enabled(was_enabled_);
-    at::autocast::set_autocast_gpu_dtype(was_dtype_);
-  } else {
-    at::autocast::set_cpu_enabled(was_enabled_);
-    at::autocast::set_autocast_cpu_dtype(was_dtype_);
-  }
+  torch_compat::set_autocast_enabled(cuda_, was_enabled_);
+  torch_compat::set_autocast_dtype(cuda_, was_dtype_);
 }
 
 }  // namespace mis

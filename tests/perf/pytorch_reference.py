@@ -107,6 +107,8 @@ def main():
     ap.add_argument("--lambda", dest="lam", type=float, default=0.5)
     ap.add_argument("--threads", type=int, default=0, help="0 = all cores")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--compile", action="store_true",
+                    help="torch.compile the model (PyTorch >= 2); a failure to compile is reported in the JSON")
     ap.add_argument("--json-out")
     ap.add_argument("--paced", action="store_true",
                     help="before each step print 'ready N' and wait for a line on stdin (scripts/bench_pair.py)")
@@ -123,10 +125,14 @@ def main():
     ranks = (field - field.min()) / (field.max() - field.min() + 1e-12)
     labels = (ranks * a.classes).long().clamp(0, a.classes - 1).to(dev)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    forward = model
+    if a.compile:
+        # Compiles on the first (warm-up) step; the timed steps run the compiled graph.
+        forward = torch.compile(model)
 
     def step():
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.precision == "bf16"):
-            logits = model(x)
+            logits = forward(x)
         loss = objective(logits.float(), labels, a.lam)
         opt.zero_grad()
         loss.backward()
@@ -152,6 +158,7 @@ def main():
     pace(a.warmup + a.steps)
     med = statistics.median(seconds)
     out = {"implementation": "python-pytorch", "torch": torch.__version__, "threads": torch.get_num_threads(),
+           "device": str(dev), "compiled": a.compile,
            "size": a.size, "batch_size": a.batch_size, "precision": a.precision, "channels_last": a.channels_last,
            "parameters": sum(p.numel() for p in model.parameters()), "step_seconds": seconds, "median_step_s": med,
            "images_per_s": a.batch_size / med, "last_loss": loss}

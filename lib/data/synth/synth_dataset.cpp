@@ -1,5 +1,7 @@
 #include "data/synth/synth_dataset.h"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -7,6 +9,8 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "data/synth/phantom.h"
+#include "data/case_list.h"
+#include "data/pack.h"
 #include "data/volume_io.h"
 
 namespace mis {
@@ -72,9 +76,11 @@ void write_dataset_json(const fs::path& folder, const std::string& domain, int64
 }  // namespace
 
 int64_t write_synthetic_benchmark(const SynthConfig& c) {
-  if (!volume_io_available())
-    throw UserError("synth writes NIfTI through ITK, and this binary was built with -DMIS_WITH_ITK=OFF; "
-                    "run synth where ITK is available and copy the folder");
+  // Without ITK (a GPU node with only PyTorch) the benchmark is written as packs alone.
+  const bool with_images = volume_io_available();
+  if (!with_images)
+    fmt::print(stderr, "synth: this binary was built without ITK: writing each domain's LibTorch pack "
+                       "(DOMAIN/pack), no NIfTI images\n");
   const auto domains = synth::builtin_domains();
   synth::SynthOptions opts;
   opts.size = static_cast<int>(c.size);
@@ -95,8 +101,8 @@ int64_t write_synthetic_benchmark(const SynthConfig& c) {
     for (int64_t i = 0; i < c.test_cases; ++i)
       jobs.push_back({domains[static_cast<std::size_t>(d)].name, static_cast<std::size_t>(d), "Ts", i});
 
+  std::map<std::string, std::vector<Case>> train_cases, test_cases;  // by domain, without ITK only
   Progress progress("synth", static_cast<int64_t>(jobs.size()));
-  int64_t files = 0;
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     const Job& job = jobs[j];
     // Test cases use other anatomy seeds than training cases; a test id is the same anatomy in every domain.
@@ -107,15 +113,32 @@ int64_t write_synthetic_benchmark(const SynthConfig& c) {
     const std::string id = fmt::format("synth_{}{:03d}", job.split == "Tr" ? "tr" : "ts", job.index);
     const auto image = torch::from_blob(const_cast<float*>(v.image.data()), {v.nz, v.ny, v.nx}, torch::kFloat32);
     const auto label = torch::from_blob(const_cast<std::uint8_t*>(v.label.data()), {v.nz, v.ny, v.nx}, torch::kUInt8);
-    write_image_volume(folder / ("images" + job.split) / (id + "_0000.nii.gz"), image, geometry_of(v));
-    write_label_volume(folder / ("labels" + job.split) / (id + ".nii.gz"), label.to(torch::kLong), geometry_of(v));
-    files += 2;
+    if (with_images) {
+      write_image_volume(folder / ("images" + job.split) / (id + "_0000.nii.gz"), image, geometry_of(v));
+      write_label_volume(folder / ("labels" + job.split) / (id + ".nii.gz"), label.to(torch::kLong), geometry_of(v));
+    } else {
+      auto& cases = (job.split == "Tr" ? train_cases : test_cases)[job.domain_name];
+      cases.push_back(Case{id, job.domain_name, image.unsqueeze(0).clone(), label.to(torch::kLong), geometry_of(v)});
+    }
     progress.update(static_cast<int64_t>(j + 1));
   }
   progress.finish();
   for (int64_t d = 0; d < c.domains; ++d) {
     const auto& name = domains[static_cast<std::size_t>(d)].name;
     write_dataset_json(staging.path() / name, name, d == 0 ? c.train_cases : 0, class_names);
+    // The same data in LibTorch's format, for builds without ITK (data/pack.h).
+    const fs::path folder = staging.path() / name;
+    if (with_images) {
+      pack_dataset_folder(folder, folder / PACK_FOLDER);
+      continue;
+    }
+    const DatasetInfo info{"synthetic-" + name, name, {"MRI"}, class_names};
+    const auto in_memory = [&](std::map<std::string, std::vector<Case>>& by_domain) -> std::unique_ptr<Dataset> {
+      if (!by_domain.count(name)) return nullptr;
+      return std::make_unique<CaseListDataset>(info, std::move(by_domain[name]), folder.string());
+    };
+    const auto train = in_memory(train_cases), test = in_memory(test_cases);
+    write_pack(folder / PACK_FOLDER, train.get(), test.get());
   }
   json manifest = to_json(c);
   manifest.erase("output");
@@ -125,7 +148,7 @@ int64_t write_synthetic_benchmark(const SynthConfig& c) {
   manifest["classes_names"] = class_names;
   write_json_atomic(staging.path() / "synth.json", manifest);
   staging.commit();
-  return files;
+  return static_cast<int64_t>(jobs.size());
 }
 
 }  // namespace mis

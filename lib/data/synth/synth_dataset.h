@@ -26,7 +26,9 @@ json to_json(const SynthConfig& c);
 SynthConfig synth_config_from_json(const json& j, const std::string& source);
 
 // Writes everything into a staging folder and moves it to config.output at the end, so an
-// interrupted run never leaves a folder that looks complete. Returns the number of files written.
+// interrupted run never leaves a folder that looks complete. Each domain folder holds its cases
+// as NIfTI files (nnU-Net v2 raw layout) and as a LibTorch pack (data/pack.h); a build without
+// ITK writes the packs alone. Returns the number of cases written.
 int64_t write_synthetic_benchmark(const SynthConfig& config);
 
 }  // namespace mis

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# One command to check a GPU machine that has a compiler, CMake and a Python PyTorch with CUDA,
+# but no apt, no pip and no network. From the repository root:
+#
+#   scripts/gpu-check.sh DEPS_DIR [OUT]
+#
+# DEPS_DIR: the header-only dependencies, prepared on a machine with the Debian packages by
+# `scripts/header-deps.sh DEPS_DIR` (make gpu-deps writes .deps/header-only). OUT (default
+# results/bench/<gpu>) receives every result, ready to commit. PYTHON selects the Python
+# (default: python3). Steps, each timed, within about 8 minutes on one H200:
+#   1. configure and build against that PyTorch with CUDA, without ITK (build-gpu-check/);
+#   2. the unit tests (test_device.cpp runs training steps on the GPU against the CPU) and the
+#      no-ITK CLI tests;
+#   3. `bench` beside the same step in that Python PyTorch (eager and torch.compile), fp32 and
+#      bf16, both layouts, paired step by step (scripts/bench.sh);
+#   4. the synthetic benchmark trained briefly on the GPU and on the CPU, both evaluated: the
+#      two DSCs must agree within 1 percentage point.
+# Without a GPU it does every step on the CPU (the build, the tests, a CPU bench) and says so:
+# that is how it is tested where no GPU is at hand.
+set -uo pipefail
+deps=${1:?usage: scripts/gpu-check.sh DEPS_DIR [OUT]}
+py=${PYTHON:-python3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+t0=$(date +%s)
+say() { echo "[gpu-check $(($(date +%s) - t0))s] $*"; }
+die() { say "FAILED: $*"; exit 1; }
+for tool in cmake c++ "$py"; do command -v "$tool" >/dev/null || die "$tool not found on PATH"; done
+[ -f "$deps/nlohmann/json.hpp" ] && [ -f "$deps/CLI/CLI.hpp" ] ||
+  die "$deps lacks the header-only dependencies; prepare it with scripts/header-deps.sh DEPS_DIR"
+
+machine=$("$py" - <<'PY'
+import json, platform, torch
+cuda = torch.cuda.is_available()
+print(json.dumps({"torch": torch.__version__, "torch_cuda": torch.version.cuda, "cuda_available": cuda,
+                  "gpu": torch.cuda.get_device_name(0) if cuda else None,
+                  "gpu_count": torch.cuda.device_count() if cuda else 0,
+                  "cpu": platform.processor() or platform.machine()}))
+PY
+) || die "$py cannot import torch"
+gpu=$(echo "$machine" | "$py" -c 'import json,sys; g=json.load(sys.stdin)["gpu"]; print(g or "")')
+has_cuda=$(echo "$machine" | "$py" -c 'import json,sys; print(int(bool(json.load(sys.stdin)["torch_cuda"])))')
+slug=$(echo "${gpu:-cpu-only}" | tr 'A-Z' 'a-z' | sed 's/nvidia //; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
+out=${2:-results/bench/$slug}
+mkdir -p "$out" || die "cannot create $out"
+out=$(cd "$out" && pwd)
+echo "$machine" > "$out/machine.json"
+device=cpu; [ -n "$gpu" ] && device=cuda
+say "machine: $machine"
+[ -n "$gpu" ] || say "no GPU visible: every step runs on the CPU (a dry run of this script)"
+
+status() { "$py" - "$out/summary.json" "$@" <<'PY'
+import json, os, sys
+path, key, value = sys.argv[1], sys.argv[2], sys.argv[3]
+doc = json.load(open(path)) if os.path.exists(path) else {}
+doc[key] = json.loads(value)
+tmp = path + ".tmp"
+open(tmp, "w").write(json.dumps(doc, indent=2) + "\n")
+os.replace(tmp, path)
+PY
+}
+rm -f "$out/summary.json"
+status machine "$machine"
+
+# 1. Build: CUDA code paths on when this PyTorch has CUDA; no ITK.
+build=build-gpu-check
+step=$(date +%s)
+# The header-only libraries from DEPS_DIR only, never from the system (as on the GPU machine).
+launcher=""; command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMIS_WITH_ITK=OFF -DMIS_WITH_CUDA=$([ "$has_cuda" = 1 ] && echo ON || echo OFF) \
+  -DMIS_TORCH_PYTHON="$(command -v "$py")" -DMIS_HEADER_ONLY_DEPS="$(cd "$deps" && pwd)" $launcher \
+  -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON -DCMAKE_DISABLE_FIND_PACKAGE_fmt=ON \
+  -DCMAKE_DISABLE_FIND_PACKAGE_CLI11=ON -DCMAKE_DISABLE_FIND_PACKAGE_doctest=ON >"$out/build.log" 2>&1 &&
+  cmake --build "$build" -j "$(nproc)" >>"$out/build.log" 2>&1 || die "build failed (tail of $out/build.log:)$(echo; tail -20 "$out/build.log")"
+status build "{\"seconds\": $(($(date +%s) - step)), \"cuda\": $has_cuda, \"itk\": false}"
+say "built in $(($(date +%s) - step)) s"
+bin=$build/mis-spectral
+
+# 2. Tests.
+step=$(date +%s)
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" >"$out/tests.log" 2>&1
+rc=$?
+"$build/tests/mis_tests" --test-case='device*' --success=false >"$out/device-tests.log" 2>&1
+status tests "{\"seconds\": $(($(date +%s) - step)), \"passed\": $([ $rc = 0 ] && echo true || echo false)}"
+say "tests: $(tail -3 "$out/tests.log" | grep -E 'tests passed|tests failed' || echo "exit $rc")"
+
+# 3. bench beside Python PyTorch, eager and compiled.
+step=$(date +%s)
+bench_steps=${GPU_CHECK_BENCH_STEPS:-20}; [ "$device" = cpu ] && bench_steps=${GPU_CHECK_BENCH_STEPS:-3}
+# GPU_CHECK_BENCH_ARGS: more bench.sh options (a dry run on a CPU: e.g. --size 64 --precisions fp32).
+PYTHON="$py" BENCH_OUT="$out/bench" bash scripts/bench.sh "$bin" --device "$device" --steps "$bench_steps" --warmup 3 \
+  --python "eager compile" ${GPU_CHECK_BENCH_ARGS:-} >"$out/bench.txt" 2>"$out/bench.err"
+brc=$?
+status bench "{\"seconds\": $(($(date +%s) - step)), \"exit\": $brc, \"device\": \"$device\"}"
+say "bench (exit $brc):"; cat "$out/bench.txt" | head -12
+
+# 4. Train on the GPU and on the CPU, evaluate both; DSC within 1 pp.
+step=$(date +%s)
+data=$build/gpu-check-data
+iters=${GPU_CHECK_ITERATIONS:-300}
+"$bin" synth -o "$data" --cases 12 --test-cases 4 --size 96 --slices 8 --domains 2 --seed 1 >/dev/null 2>&1 || die "synth failed"
+for dev in $(printf '%s\n' "$device" cpu | sort -u); do
+  "$bin" train --data "$data/source" --model unet-small --iterations "$iters" --batch-size 8 --seed 7 --device "$dev" \
+    -o "$build/gpu-check-run-$dev" >"$out/train_$dev.log" 2>&1 || die "train on $dev failed (see $out/train_$dev.log)"
+  "$bin" eval -c "$build/gpu-check-run-$dev/checkpoint.pt" --data "$data/source" --ood "$data/scanner-b" --hd95 off \
+    --device "$dev" -o "$out/eval_$dev.json" >/dev/null 2>&1 || die "eval on $dev failed"
+done
+"$py" - "$out/eval_$device.json" "$out/eval_cpu.json" "$out/summary.json" "$device" <<'PY'
+import json, os, sys
+gpu, cpu = (json.load(open(p)) for p in sys.argv[1:3])
+def dsc(doc):
+    return {e["role"] + ":" + e["dataset"]["name"]: e["summary"]["mean"]["dsc"] for e in doc["evaluations"]}
+a, b = dsc(gpu), dsc(cpu)
+gap = max(abs(a[k] - b[k]) for k in a) * 100
+doc = json.load(open(sys.argv[3]))
+doc["train_compare"] = {"device": sys.argv[4], "dsc_device": a, "dsc_cpu": b, "max_gap_pp": gap, "within_1pp": gap <= 1.0}
+open(sys.argv[3] + ".tmp", "w").write(json.dumps(doc, indent=2) + "\n")
+os.replace(sys.argv[3] + ".tmp", sys.argv[3])
+print(f"DSC {sys.argv[4]} {a}  cpu {b}  max gap {gap:.2f} pp")
+PY
+status train_seconds "$(($(date +%s) - step))"
+status total_seconds "$(($(date +%s) - t0))"
+say "done: results in $out"
