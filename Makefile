@@ -19,6 +19,8 @@ CCACHE_FLAGS := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=cc
 # ccache caches compilations that use a precompiled header only with this sloppiness (ccache manual,
 # "Precompiled headers").
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
+# Paths below the checkout are hashed relative to it: a fresh clone (CI) reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
 # The Python side of `make bench`: the same LibTorch as the C++ side.
 BENCH_PYTHON := $(if $(filter wheel,$(TORCH)),$(CURDIR)/.venv/bin/python,/usr/bin/python3)
 

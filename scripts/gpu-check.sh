@@ -63,7 +63,8 @@ rm -f "$out/summary.json"
 status machine "$machine"
 
 # 1. Build: CUDA code paths on when this PyTorch has CUDA; no ITK.
-build=build-gpu-check
+# GPU_CHECK_BUILD: another build folder (e.g. CI's build-wheel-cuda-noitk, configured alike).
+build=${GPU_CHECK_BUILD:-build-gpu-check}
 step=$(date +%s)
 # The header-only libraries from DEPS_DIR only, never from the system (as on the GPU machine).
 launcher=""; command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
