@@ -27,6 +27,15 @@ for f in from_nifti.pack from_pack.nifti from_pack.pack; do
 done
 [ $n -eq 3 ] && pass "identical per-case metrics (DSC, IoU, HD95) for both trainings on both readers"
 
+# preprocess writes the pack of what it wrote, which evaluates like its NIfTI files.
+"$BIN" preprocess --dataset nnunet --input "$D" -o "$WORK/prep" >/dev/null 2>&1 || fail "preprocess failed"
+[ -f "$WORK/prep/pack/pack.json" ] && pass "preprocess wrote prep/pack" || fail "preprocess wrote no pack"
+for src in "$WORK/prep" "$WORK/prep/pack"; do
+  "$BIN" eval -c "$WORK/from_nifti/checkpoint.pt" --data "$src" --split test --threads 1 -o "$src.eval.json" >/dev/null 2>&1
+done
+same_eval_results "$WORK/prep.eval.json" "$WORK/prep/pack.eval.json" 6 \
+  && pass "preprocess's pack evaluates like its NIfTI files" || fail "preprocess's pack evaluates otherwise"
+
 # pack rewrites synth's packs with the same contents.
 cp -r "$D/pack" "$WORK/synth_pack"
 out=$("$BIN" pack "$WORK/d" 2>/dev/null)
