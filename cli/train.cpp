@@ -14,6 +14,7 @@ void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a segmentation model (spatial or spatial+spectral objective)");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(TrainConfig{}));
   auto resume = std::make_shared<bool>(false);
+  auto stop_after = std::make_shared<int64_t>(0);
   flags->add_config_file_option();
   flags->add("--data", "/data", "Training dataset folder (nnU-Net v2 raw layout, e.g. written by synth)");
   flags->add("--split", "/split", "Split of --data to train on: train | test");
@@ -54,10 +55,24 @@ void add_train(CLI::App& app) {
   flags->add_switch("--no-channels-last", "/channels_last",
                     "Keep NCHW tensors instead of the default NHWC (channels-last) memory format", false);
   cmd->add_flag("--resume", *resume, "Continue the run in --output from its last checkpoint (starts fresh if none)");
-  cmd->callback([flags, resume] {
+  // Not a setting of the run (it changes no result, so it is not in config.json): a job with a
+  // wall-clock limit (a SLURM partition's) trains in slices, each continuing with --resume.
+  cmd->add_option("--stop-after", *stop_after,
+                  "End this invocation after step N with a checkpoint (for time-limited jobs); continue with --resume. "
+                  "0 = train to the end")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([flags, resume, stop_after] {
     const TrainConfig config = train_config_from_json(flags->resolve(), "train settings");
     catch_stop_signals();
-    const TrainOutcome out = train(config, *resume, [](int64_t) { return stop_requested(); });
+    const int64_t stop_at = *stop_after;
+    const TrainOutcome out = train(config, *resume, [stop_at](int64_t step) {
+      return stop_requested() || (stop_at > 0 && step >= stop_at);
+    });
+    if (out.interrupted && !stop_requested()) {
+      fmt::print("stopped after step {} as asked (--stop-after); checkpoint {}; continue with --resume\n", out.steps,
+                 out.checkpoint.string());
+      return;
+    }
     if (out.interrupted)
       throw UserError(fmt::format("interrupted after step {}; the checkpoint in {} is saved, continue with --resume",
                                   out.steps, config.output));

@@ -10,11 +10,13 @@
 # (default: python3). Steps, each timed, within about 8 minutes on one H200:
 #   1. configure and build against that PyTorch with CUDA, without ITK (build-gpu-check/);
 #   2. the unit tests (test_device.cpp runs training steps on the GPU against the CPU) and the
-#      no-ITK CLI tests;
-#   3. `bench` beside the same step in that Python PyTorch, fp32 and bf16, paired step by step
-#      (scripts/bench.sh): eager in both layouts, torch.compile in channels-last;
-#   4. the synthetic benchmark trained briefly on the GPU and on the CPU, both evaluated: the
-#      two DSCs must agree within 1 percentage point.
+#      no-ITK CLI tests; then the model matrix on the GPU (every preset x fp32/bf16 x layout x
+#      objective through train, resume, eval, noise-sweep, calibrate, explain and bench);
+#   3. the synthetic benchmark trained briefly on the GPU and on the CPU, both evaluated: the
+#      two in-distribution DSCs must agree within 1 percentage point;
+#   4. `bench` beside the same step in that Python PyTorch, fp32 and bf16, paired step by step
+#      (scripts/bench.sh): eager in both layouts, torch.compile in channels-last. Last, because
+#      it is the longest: a run cut short by a time limit keeps the steps before it.
 # Without a GPU it does every step on the CPU (the build, the tests, a CPU bench) and says so:
 # that is how it is tested where no GPU is at hand.
 set -uo pipefail
@@ -30,12 +32,17 @@ for tool in cmake c++ "$py"; do command -v "$tool" >/dev/null || die "$tool not 
   die "$deps lacks the header-only dependencies; prepare it with scripts/header-deps.sh DEPS_DIR"
 
 machine=$("$py" - <<'PY'
-import json, platform, torch
+import json, os, platform, torch
 cuda = torch.cuda.is_available()
+# The CPU's model and bf16 features: the CPU side of the comparison (and bf16 on a CPU) depends on them.
+info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+model = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), None)
+flags = next((l.split(":", 1)[1].split() for l in info.splitlines() if l.startswith("flags")), [])
 print(json.dumps({"torch": torch.__version__, "torch_cuda": torch.version.cuda, "cuda_available": cuda,
                   "gpu": torch.cuda.get_device_name(0) if cuda else None,
                   "gpu_count": torch.cuda.device_count() if cuda else 0,
-                  "cpu": platform.processor() or platform.machine()}))
+                  "cpu": model or platform.processor() or platform.machine(), "cpu_count": os.cpu_count(),
+                  "cpu_bf16_flags": sorted(f for f in flags if f in ("avx512_bf16", "amx_bf16", "amx_tile"))}))
 PY
 ) || die "$py cannot import torch"
 gpu=$(echo "$machine" | "$py" -c 'import json,sys; g=json.load(sys.stdin)["gpu"]; print(g or "")')
@@ -85,25 +92,17 @@ rc=$?
 status tests "{\"seconds\": $(($(date +%s) - step)), \"passed\": $([ $rc = 0 ] && echo true || echo false)}"
 say "tests: $(tail -3 "$out/tests.log" | grep -E 'tests passed|tests failed' || echo "exit $rc")"
 
-# 3. bench beside Python PyTorch, eager and compiled.
+# 2b. Every model x precision x layout x objective through every command, on this device
+# (tests/matrix/model_matrix.py, issue 19): bf16 included, which CI's CPU cannot run.
 step=$(date +%s)
-bench_steps=${GPU_CHECK_BENCH_STEPS:-20}; [ "$device" = cpu ] && bench_steps=${GPU_CHECK_BENCH_STEPS:-3}
-# bf16 on the GPU; on a CPU (a dry run) only where it has bf16 kernels, which bench itself checks.
-precisions="fp32 bf16"
-[ "$device" = cpu ] && ! grep -q -E 'avx512_bf16|amx_bf16' /proc/cpuinfo && precisions=fp32
-# GPU_CHECK_BENCH_ARGS: more bench.sh options (a dry run on a CPU: e.g. --size 64 --precisions fp32).
-# Eager in both layouts; torch.compile (about a minute of compiling per cell) in train's default
-# layout only, to stay within the time budget.
-PYTHON="$py" BENCH_OUT="$out/bench" bash scripts/bench.sh "$bin" --device "$device" --steps "$bench_steps" --warmup 3 \
-  --python eager --precisions "$precisions" ${GPU_CHECK_BENCH_ARGS:-} >"$out/bench.txt" 2>"$out/bench.err"
-brc=$?
-PYTHON="$py" BENCH_OUT="$out/bench" bash scripts/bench.sh "$bin" --device "$device" --steps "$bench_steps" --warmup 3 \
-  --python compile --layouts channels-last --precisions "$precisions" ${GPU_CHECK_BENCH_ARGS:-} \
-  >>"$out/bench.txt" 2>>"$out/bench.err" || brc=$?
-status bench "{\"seconds\": $(($(date +%s) - step)), \"exit\": $brc, \"device\": \"$device\"}"
-say "bench (exit $brc):"; cat "$out/bench.txt" | head -12
+jobs=8; [ "$device" = cpu ] && jobs=$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))  # a GPU runs several cells at once
+"$py" tests/matrix/model_matrix.py "$bin" --device "$device" --jobs "${GPU_CHECK_MATRIX_JOBS:-$jobs}" --threads 1 \
+  --out "$out/matrix.json" >"$out/matrix.txt" 2>&1
+mrc=$?
+status matrix "{\"seconds\": $(($(date +%s) - step)), \"passed\": $([ $mrc = 0 ] && echo true || echo false)}"
+say "matrix: $(grep ' cells: ' "$out/matrix.txt" || echo "exit $mrc, see $out/matrix.txt")"
 
-# 4. Train on the GPU and on the CPU, evaluate both; DSC within 1 pp.
+# 3. Train on the GPU and on the CPU, evaluate both; DSC within 1 pp.
 step=$(date +%s)
 data=$build/gpu-check-data  # synth replaces its own earlier output
 runs=$(mktemp -d "$build/gpu-check-runs.XXXXXX")  # this invocation's training runs, removed at the end
@@ -135,5 +134,23 @@ print(f"DSC {sys.argv[4]} {a}  cpu {b}  IID gap {gap:.2f} pp ({'within' if gap <
 PY
 rm -rf "$runs"
 status train_seconds "$(($(date +%s) - step))"
+# 4. bench beside Python PyTorch, eager and compiled.
+step=$(date +%s)
+bench_steps=${GPU_CHECK_BENCH_STEPS:-20}; [ "$device" = cpu ] && bench_steps=${GPU_CHECK_BENCH_STEPS:-3}
+# bf16 on the GPU; on a CPU (a dry run) only where it has bf16 kernels, which bench itself checks.
+precisions="fp32 bf16"
+[ "$device" = cpu ] && ! grep -q -E 'avx512_bf16|amx_bf16' /proc/cpuinfo && precisions=fp32
+# GPU_CHECK_BENCH_ARGS: more bench.sh options (a dry run on a CPU: e.g. --size 64 --precisions fp32).
+# Eager in both layouts; torch.compile (about a minute of compiling per cell) in train's default
+# layout only, to stay within the time budget.
+PYTHON="$py" BENCH_OUT="$out/bench" bash scripts/bench.sh "$bin" --device "$device" --steps "$bench_steps" --warmup 3 \
+  --python eager --precisions "$precisions" ${GPU_CHECK_BENCH_ARGS:-} >"$out/bench.txt" 2>"$out/bench.err"
+brc=$?
+PYTHON="$py" BENCH_OUT="$out/bench" bash scripts/bench.sh "$bin" --device "$device" --steps "$bench_steps" --warmup 3 \
+  --python compile --layouts channels-last --precisions "$precisions" ${GPU_CHECK_BENCH_ARGS:-} \
+  >>"$out/bench.txt" 2>>"$out/bench.err" || brc=$?
+status bench "{\"seconds\": $(($(date +%s) - step)), \"exit\": $brc, \"device\": \"$device\"}"
+say "bench (exit $brc):"; cat "$out/bench.txt" | head -12
+
 status total_seconds "$(($(date +%s) - t0))"
 say "done: results in $out"

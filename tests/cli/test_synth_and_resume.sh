@@ -29,6 +29,14 @@ for r in whole killed; do
 done
 same_eval_results "$WORK/whole/eval.json" "$WORK/killed/eval.json" 40 \
   && pass "identical metrics after kill+resume" || fail "metrics differ after kill+resume"
+# The same, stopped on request (--stop-after, for jobs with a time limit) instead of killed.
+out=$("$BIN" "${T[@]}" -o "$WORK/sliced" --stop-after 12 2>/dev/null)
+[ "$(wc -l < "$WORK/sliced/train_log.jsonl")" -eq 12 ] && echo "$out" | grep -q "stopped after step 12" \
+  && pass "--stop-after 12 stops after step 12, exit 0" || fail "--stop-after: $out"
+"$BIN" "${T[@]}" -o "$WORK/sliced" --resume >/dev/null 2>&1 || fail "resume after --stop-after failed"
+"$BIN" eval -c "$WORK/sliced/checkpoint.pt" --data "$D" --split train --threads 1 -o "$WORK/sliced/eval.json" >/dev/null 2>&1
+same_eval_results "$WORK/whole/eval.json" "$WORK/sliced/eval.json" 40 \
+  && pass "identical metrics after --stop-after + resume" || fail "metrics differ after --stop-after + resume"
 n=$(wc -l < "$WORK/killed/train_log.jsonl")
 [ "$n" -eq 40 ] && pass "log has one line per step" || fail "log has $n lines, expected 40"
 finish
