@@ -8,25 +8,37 @@ layout (channels-last, NCHW) and one objective (spatial; spatial+spectral, lambd
 on tiny inputs (32x32 slices, batch 2):
   train 2 steps and stop (--stop-after), resume to step 3, eval, noise-sweep at one level,
   calibrate, explain on the model's default layer, bench with one step.
+Dropout is turned off (every "*dropout" model option set to 0): it draws its masks in memory
+order, and per dtype on CUDA, so with it on two layouts or two precisions drop different
+activations and no comparison below could hold (measured on an H200 and its AMX CPU: up to 4%
+apart at step 1 for transunet-vit; results/matrix/README.md).
 Each cell checks: every command exits 0; every number in every result is finite; the log has the
 three steps; the resume continued from step 2. Then the cells are compared with each other:
-  * channels-last against NCHW (fp32): the same arithmetic summed in another order. The loss of
-    step 1 (same weights, same batch) agrees to 1e-5 relative: float32 sums of ~1e5 terms differ
-    by ~1e-6. After updates the orders' differences grow: the published TransUNet (R50 with
-    GroupNorm and weight standardisation, 105M parameters) differs by 6e-4 at step 3 between 1 and
-    2 threads in one layout (measured; the other presets by < 1e-6). So steps 2-3 and the eval
-    set's NLL agree to 1e-3, which a wrong gradient still exceeds: a step moves the loss by ~4%,
-    and an error of a tenth in a layer's gradient moves step 2 by ~4e-3;
+  * channels-last against NCHW (fp32): the same arithmetic summed in another order.
+    - The loss of step 1 (same weights, same batch: the forward pass) agrees to 1e-5 relative
+      on a CPU: float32 sums of ~1e5 terms differ by ~1e-6. On CUDA, cuDNN runs fp32
+      convolutions in TF32 (PyTorch's default: 10-bit mantissa) with an algorithm chosen per
+      layout: 1e-3 (measured on an H200: 1.6e-5 for unet-small).
+    - The change of the loss from step 1 to step 2 is what the first update did, so it checks
+      the gradients: it agrees to 2% on a CPU, 5% on CUDA. A gradient wrong by a tenth changes
+      it by a tenth (checked: a mutant taking a 10% larger step in NCHW differs by 10%).
+      Reorderings alone: at most 0.4%, measured on the published TransUNet (R50 with GroupNorm
+      and weight standardisation, 105M parameters), whose trajectory amplifies them (1 against
+      2 threads in one layout), 0.2% between its layouts, under 1e-5 for the other presets.
+      Step 3 is not compared: those differences keep growing with each update (1.7e-3 of the
+      loss at step 3 between TransUNet's layouts).
+    - The eval set's NLL after the three steps agrees to 1e-3 (1e-2 on CUDA; measured 1e-4);
   * spatial+spectral against spatial: at step 1 both models have the same weights and see the
     same batch, so the spatial term is the same number to 1e-5 relative (the spectral term only
     changes the update that follows);
   * bf16 against fp32 (same layout and objective): the loss of step 1 (same weights, same batch:
-    only the precision of the forward differs) within 2% and of steps 2-3 within 3%. bf16 keeps
-    8 significant bits (relative rounding <= 2^-8 = 0.4% per value) and the loss is a mean over
-    all pixels, which averages the roundings: tests/unit/test_bf16_step.cpp measured at most
-    0.25% after two steps. The margins absorb the updates' divergence over three steps; a wrong
-    cast or a lost gradient changes the loss by far more. The eval set's NLL within 5%: bf16
-    inference rounds the logits (0.4% of their size), which moves log-probabilities by ~1e-2.
+    only the precision of the forward differs) within 2%. bf16 keeps 8 significant bits
+    (relative rounding <= 2^-8 = 0.4% per value) and the loss is a mean over all pixels, which
+    averages the roundings: tests/unit/test_bf16_step.cpp measured at most 0.25% after two
+    steps. The first update's effect (step 1 to 2) within 25%: bf16 gradients are that much
+    coarser (measured without dropout, for the UNets: up to 2.8% on an AMX CPU, 4.1% on an
+    H200); a lost gradient (100%) is far outside. The eval set's NLL within 5%: bf16 inference rounds the logits (0.4%
+    of their size), which moves log-probabilities by ~1e-2.
 bf16 cells run wherever the binary accepts bf16 (CUDA; a CPU with AVX-512, natively or emulated);
 where `train` refuses bf16 on this CPU, they are skipped and the refusal is printed as the reason.
 Exit status: 0 when no cell failed and every comparison held, 1 otherwise.
@@ -70,6 +82,15 @@ def model_presets(binary):
     return re.findall(r"^  (\S+)\s{2,}\S", out, re.M)
 
 
+def without_dropout(binary, model):
+    """--model-options JSON setting each of the preset's dropout rates to 0 (empty: none)."""
+    rc, out, err = run([binary, "model-info", "--model", model, "--json"])
+    if rc != 0:
+        sys.exit(f"model-info --model {model} failed: {err.strip()}")
+    options = json.loads(out)["model"]["options"]
+    return {k: 0.0 for k in options if k.endswith("dropout")}
+
+
 class Cell:
     def __init__(self, model, precision, layout, objective):
         self.model, self.precision, self.layout, self.objective = model, precision, layout, objective
@@ -93,10 +114,12 @@ def run_cell(cell, args, data, work):
     os.makedirs(folder)
     common = ["--threads", str(args.threads), "--device", args.device]
     layout = [] if cell.layout == "channels-last" else ["--no-channels-last"]
+    dropout_off = args.model_options[cell.model]
+    options = ["--model-options", json.dumps(dropout_off)] if dropout_off else []
     train = [args.binary, "train", "--data", f"{data}/source", "-o", f"{folder}/run", "--model", cell.model,
              "--patch-size", str(SIZE), "--batch-size", str(BATCH), "--iterations", str(STEPS),
              "--log-every", "1", "--checkpoint-every", "100", "--seed", "3", "--precision", cell.precision,
-             "--lambda", str(LAMBDA[cell.objective])] + layout + common
+             "--lambda", str(LAMBDA[cell.objective])] + layout + options + common
     ckpt = f"{folder}/run/checkpoint.pt"
     source, ood = f"{data}/source", f"{data}/scanner-b"
     steps = [
@@ -113,7 +136,8 @@ def run_cell(cell, args, data, work):
                      "-o", f"{folder}/explain.json"] + common, f"{folder}/explain.json"),
         ("bench", [args.binary, "bench", "--model", cell.model, "--size", str(SIZE), "--batch-size", str(BATCH),
                    "--steps", "1", "--warmup", "0", "--no-peak", "--precision", cell.precision,
-                   "--json-out", f"{folder}/bench.json"] + layout + common, f"{folder}/bench.json"),
+                   "--lambda", str(LAMBDA[cell.objective]),
+                   "--json-out", f"{folder}/bench.json"] + layout + options + common, f"{folder}/bench.json"),
     ]
     results = {}
     for step, cmd, output in steps:
@@ -156,22 +180,29 @@ def relative(a, b):
     return abs(a - b) / max(abs(b), 1e-12)
 
 
-def compare(cells):
+def compare(cells, device):
     """The cross-cell checks (module docstring); returns a list of {check, cells, value, bound, ok}."""
     by = {(c.model, c.precision, c.layout, c.objective): c for c in cells if c.status == "ok"}
     checks = []
+    cuda = device.startswith("cuda")
+    layout_step1, layout_update, layout_nll = (1e-3, 0.05, 1e-2) if cuda else (1e-5, 0.02, 1e-3)
 
     def add(what, a, b, value, bound):
         checks.append({"check": what, "cells": [a.name, b.name], "value": value, "bound": bound, "ok": value <= bound})
+
+    def step1(c):
+        return c.losses[0]["loss"]
+
+    def update(c):  # what the first update did to the loss
+        return c.losses[1]["loss"] - c.losses[0]["loss"]
 
     for (model, precision, layout, objective), cell in sorted(by.items()):
         if layout == "nchw" and precision == "fp32":
             other = by.get((model, precision, "channels-last", objective))
             if other:
-                add("layout: loss of step 1", cell, other, relative(cell.losses[0]["loss"], other.losses[0]["loss"]), 1e-5)
-                worst = max(relative(x["loss"], y["loss"]) for x, y in zip(cell.losses[1:], other.losses[1:]))
-                add("layout: losses of steps 2-3", cell, other, worst, 1e-3)
-                add("layout: NLL", cell, other, relative(cell.nll, other.nll), 1e-3)
+                add("layout: loss of step 1", cell, other, relative(step1(cell), step1(other)), layout_step1)
+                add("layout: step 1->2 change", cell, other, relative(update(cell), update(other)), layout_update)
+                add("layout: NLL", cell, other, relative(cell.nll, other.nll), layout_nll)
         if objective == "spectral":
             other = by.get((model, precision, layout, "spatial"))
             if other:
@@ -180,9 +211,8 @@ def compare(cells):
         if precision == "bf16":
             other = by.get((model, "fp32", layout, objective))
             if other:
-                add("bf16: loss of step 1", cell, other, relative(cell.losses[0]["loss"], other.losses[0]["loss"]), 0.02)
-                worst = max(relative(x["loss"], y["loss"]) for x, y in zip(cell.losses[1:], other.losses[1:]))
-                add("bf16: losses of steps 2-3", cell, other, worst, 0.03)
+                add("bf16: loss of step 1", cell, other, relative(step1(cell), step1(other)), 0.02)
+                add("bf16: step 1->2 change", cell, other, relative(update(cell), update(other)), 0.25)
                 add("bf16: NLL", cell, other, relative(cell.nll, other.nll), 0.05)
     return checks
 
@@ -198,6 +228,7 @@ def main():
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
     models = args.models.split(",") if args.models else model_presets(args.binary)
+    args.model_options = {m: without_dropout(args.binary, m) for m in models}
     cells = [Cell(m, p, l, o) for m in models for p in ("fp32", "bf16") for l in ("channels-last", "nchw")
              for o in ("spatial", "spectral")]
     with tempfile.TemporaryDirectory(prefix="mis_matrix_") as work:
@@ -214,7 +245,7 @@ def main():
                 first = f"loss {c.losses[0]['loss']:.5f}  NLL {c.nll:.5f}" if c.status == "ok" else ""
                 print(f"[{n:2d}/{len(cells)} {time.monotonic() - t0:6.0f}s] {c.status:7s} {c.name:44s} "
                       f"{c.seconds:5.1f}s  {first}{c.reason}", flush=True)
-    checks = compare(cells)
+    checks = compare(cells, args.device)
     for ch in checks:
         print(f"{'ok  ' if ch['ok'] else 'FAIL'} {ch['check']:34s} {ch['value']:.2e} <= {ch['bound']:.0e}  "
               f"{ch['cells'][0]} vs {ch['cells'][1]}")
