@@ -10,6 +10,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runtime.h"
+#include "eval/checkpoint_command.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
 
@@ -59,20 +60,9 @@ CalibrateConfig calibrate_config_from_json(const json& given, const std::string&
 
 namespace {
 
-json dataset_json(const Dataset& dataset) {
-  const DatasetInfo& info = dataset.info();
-  return {{"name", info.name},
-          {"domain", info.domain},
-          {"location", dataset.location()},
-          {"fingerprint", dataset.fingerprint()},
-          {"cases", dataset.size()}};
-}
-
 Case load_labelled(const Dataset& dataset, std::size_t i, const InferenceSettings& settings) {
   Case c = dataset.load(i);
-  if (!c.label.defined())
-    throw UserError(fmt::format("{}: case {} has no reference label map (labelsTr/labelsTs) to calibrate against",
-                                dataset.location(), c.id));
+  require_label(dataset, c, "(labelsTr/labelsTs) to calibrate against");
   check_inference_size(dataset, c, settings);
   return c;
 }
@@ -119,42 +109,29 @@ json run_calibrate(const CalibrateConfig& config) {
   if (!config.temperature_split.empty() && config.data.empty())
     throw UserError("calibrate --temperature-split " + config.temperature_split +
                     " fits the temperature on a split of --data; give --data");
-  const auto output_dir = std::filesystem::path(config.output).parent_path();
-  if (!output_dir.empty()) ensure_writable_dir(output_dir);
+  const CheckpointCommand command =
+      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+  const auto& classes = command.classes();
+  const InferenceSettings& settings = command.settings();
 
-  const torch::Device device = parse_device(config.device);
-  configure_threads(config.threads);
-  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
-  const auto& classes = loaded.meta.class_names;
-
-  // Open every dataset first, so a wrong path fails before minutes of inference.
-  std::vector<std::pair<std::string, std::unique_ptr<Dataset>>> datasets;
-  if (!config.data.empty()) datasets.emplace_back("iid", open_dataset(config.data, config.split));
-  for (const auto& path : config.ood) datasets.emplace_back("ood", open_dataset(path, "test"));
+  const auto datasets = open_iid_and_ood(config.data, config.split, config.ood);
   std::unique_ptr<Dataset> temperature_set;
   if (!config.temperature_split.empty()) temperature_set = open_dataset(config.data, config.temperature_split);
   for (const auto& [role, d] : datasets) check_classes(*d, classes);
   if (temperature_set) check_classes(*temperature_set, classes);
 
-  json doc = result_header("calibrate");
-  doc["runtime"] = describe_runtime(device);
-  doc["inference"] = to_json(settings);
-  doc["config"] = to_json(config);
-  doc["train_config"] = loaded.meta.train_config;
-  doc["model"] = loaded.meta.model;
-  doc["checkpoint_step"] = loaded.meta.step;
-  doc["classes"] = classes;
+  json doc = checkpoint_result_header("calibrate", command, to_json(config));
   doc["convention"] = to_string(EmptyConvention::nnunet);
 
   std::optional<double> temperature;
   if (temperature_set) {
     const TemperatureFit fit =
-        fit_on(*loaded.model, *temperature_set, settings, config.temperature_pixels, config.seed);
+        fit_on(command.model(), *temperature_set, settings, config.temperature_pixels, config.seed);
     temperature = fit.temperature;
     json t = to_json(fit);
     t["dataset"] = dataset_json(*temperature_set);
     t["split"] = config.temperature_split;
-    if (config.temperature_split == config.split && !datasets.empty() && datasets.front().first == "iid")
+    if (config.temperature_split == config.split && !datasets.empty() && datasets.front().role == "iid")
       t["warning"] = "fitted on the split it is evaluated on: the IID 'after' figures are optimistic";
     doc["temperature"] = t;
     fmt::print(stderr, "temperature T = {:.4f} (NLL {:.4f} -> {:.4f} on {} pixels)\n", fit.temperature,
@@ -171,7 +148,7 @@ json run_calibrate(const CalibrateConfig& config) {
     Progress progress("calibrate " + role + " " + dataset->info().name, static_cast<int64_t>(dataset->size()));
     for (std::size_t i = 0; i < dataset->size(); ++i) {
       const Case c = load_labelled(*dataset, i, settings);
-      const auto logits = predict_logits(*loaded.model, c, settings);
+      const auto logits = predict_logits(command.model(), c, settings);
       const auto probabilities = torch::softmax(logits, 0);
       before.add(probabilities, c.label);
       if (temperature) after.add(torch::softmax(logits / *temperature, 0), c.label);

@@ -10,6 +10,7 @@
 #include "core/runtime.h"
 #include "data/slices.h"
 #include "data/volume_io.h"
+#include "eval/checkpoint_command.h"
 #include "eval/prediction_writer.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
@@ -145,8 +146,7 @@ json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, cons
   Progress progress("eval " + role + " " + info.name, static_cast<int64_t>(dataset.size()));
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     const Case c = dataset.load(i);
-    if (!c.label.defined())
-      throw UserError(fmt::format("{}: case {} has no reference label map to score against", dataset.location(), c.id));
+    require_label(dataset, c, "to score against");
     check_inference_size(dataset, c, settings);
     const auto probabilities = predict_probabilities(model, c, settings);
     calibration.add(probabilities, c.label);
@@ -166,12 +166,7 @@ json evaluate_dataset(SegmentationModelImpl& model, const Dataset& dataset, cons
   json summary = summarize_cases(cases, class_names);
   summary["missed_structures"] = missed;
   return {{"role", role},
-          {"dataset",
-           {{"name", info.name},
-            {"domain", info.domain},
-            {"location", dataset.location()},
-            {"fingerprint", dataset.fingerprint()},
-            {"cases", dataset.size()}}},
+          {"dataset", dataset_json(dataset)},
           {"cases", cases},
           {"summary", summary},
           {"calibration", to_json(calibration.result())},
@@ -184,8 +179,6 @@ json run_eval(const EvalConfig& config) {
   if (config.checkpoint.empty()) throw UserError("eval needs --checkpoint");
   if (config.data.empty() && config.ood.empty()) throw UserError("eval needs --data and/or --ood datasets");
   if (config.output.empty()) throw UserError("eval needs --output (the result JSON to write)");
-  const auto output_dir = std::filesystem::path(config.output).parent_path();
-  if (!output_dir.empty()) ensure_writable_dir(output_dir);
 
   const EmptyConvention convention = parse_convention(config.convention);
   std::optional<Hd95Variant> hd95;
@@ -198,29 +191,17 @@ json run_eval(const EvalConfig& config) {
   }
   if (hd95 && !hd95_available())
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
-  const torch::Device device = parse_device(config.device);
-  configure_threads(config.threads);
-  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
+  const CheckpointCommand command =
+      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+  const auto datasets = open_iid_and_ood(config.data, config.split, config.ood);
 
-  // Open every dataset first, so a wrong path fails before minutes of inference.
-  std::vector<std::pair<std::string, std::unique_ptr<Dataset>>> datasets;
-  if (!config.data.empty()) datasets.emplace_back("iid", open_dataset(config.data, config.split));
-  for (const auto& path : config.ood) datasets.emplace_back("ood", open_dataset(path, "test"));
-
-  json doc = result_header("eval");
-  doc["runtime"] = describe_runtime(device);
-  doc["inference"] = to_json(settings);
-  doc["config"] = to_json(config);
-  doc["train_config"] = loaded.meta.train_config;
-  doc["model"] = loaded.meta.model;
-  doc["checkpoint_step"] = loaded.meta.step;
-  doc["classes"] = loaded.meta.class_names;
+  json doc = checkpoint_result_header("eval", command, to_json(config));
   doc["convention"] = to_string(convention);
   doc["hd95"] = hd95 ? json{{"variant", to_string(*hd95)}, {"unit", hd95_unit(convention)}} : json(nullptr);
   doc["evaluations"] = json::array();
   for (const auto& [role, dataset] : datasets)
-    doc["evaluations"].push_back(
-        evaluate_dataset(*loaded.model, *dataset, role, loaded.meta.class_names, settings, convention, hd95, config));
+    doc["evaluations"].push_back(evaluate_dataset(command.model(), *dataset, role, command.classes(),
+                                                  command.settings(), convention, hd95, config));
   write_json_atomic(config.output, doc);
   return doc;
 }

@@ -13,6 +13,7 @@
 #include "data/slices.h"
 #include "data/volume_io.h"
 #include "eval/calibrate.h"
+#include "eval/checkpoint_command.h"
 #include "eval/result_schema.h"
 #include "metrics/overlap.h"
 #include "viz/images.h"
@@ -201,16 +202,17 @@ json run_explain(const ExplainConfig& config) {
   const OverlayStyle style = parse_overlay_style(config.overlay_style);
   const std::filesystem::path output(config.output);
   const std::filesystem::path images = images_folder(config);
-  if (!output.parent_path().empty()) ensure_writable_dir(output.parent_path());
   // Paths in the JSON are relative to its folder, so a results folder can be moved whole.
   const auto json_dir = std::filesystem::absolute(output).parent_path().lexically_normal();
   const auto images_rel = std::filesystem::absolute(images).lexically_normal().lexically_relative(json_dir);
 
-  const torch::Device device = parse_device(config.device);
-  configure_threads(config.threads);
-  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
-  SegmentationModelImpl& model = *loaded.model;
-  const auto& classes = loaded.meta.class_names;
+  const CheckpointCommand command =
+      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+  const torch::Device device = command.device;
+  const InferenceSettings& settings = command.settings();
+  const LoadedModel& loaded = command.inference.loaded;
+  SegmentationModelImpl& model = command.model();
+  const auto& classes = command.classes();
 
   const auto layers = model.feature_layers();
   const std::string layer = config.layer.empty() ? model.default_feature_layer() : config.layer;
@@ -234,14 +236,7 @@ json run_explain(const ExplainConfig& config) {
   // The PNGs overwrite files of the same names: only in a folder that is new, empty or explain's own.
   if (with_images) claim_output_folder(images, "explain", "--images folder");
 
-  json doc = result_header("explain");
-  doc["runtime"] = describe_runtime(device);
-  doc["inference"] = to_json(settings);
-  doc["config"] = to_json(config);
-  doc["train_config"] = loaded.meta.train_config;
-  doc["model"] = loaded.meta.model;
-  doc["checkpoint_step"] = loaded.meta.step;
-  doc["classes"] = classes;
+  json doc = checkpoint_result_header("explain", command, to_json(config));
   doc["layer"] = layer;
   doc["layers"] = layers;
   doc["images_folder"] = with_images ? json(images_rel.generic_string()) : json(nullptr);
@@ -261,9 +256,7 @@ json run_explain(const ExplainConfig& config) {
   Progress progress("explain " + dataset->info().name + " (" + layer + ")", total);
   for (const std::size_t index : selected) {
     const Case c = dataset->load(index);
-    if (!c.label.defined())
-      throw UserError(fmt::format("{}: case {} has no reference label map to compare the maps with",
-                                  dataset->location(), c.id));
+    require_label(*dataset, c, "to compare the maps with");
     check_inference_size(*dataset, c, settings);
     // The prediction and the model's input, prepared exactly as eval prepares them.
     const auto prediction = predict_logits(model, c, settings).argmax(0);  // [Z, Y, X]
@@ -314,12 +307,7 @@ json run_explain(const ExplainConfig& config) {
   progress.finish();
 
   json evaluation = {{"role", "iid"},
-                     {"dataset",
-                      {{"name", dataset->info().name},
-                       {"domain", dataset->info().domain},
-                       {"location", dataset->location()},
-                       {"fingerprint", dataset->fingerprint()},
-                       {"cases", dataset->size()}}},
+                     {"dataset", dataset_json(*dataset)},
                      {"cases", cases},
                      {"summary", summarize_cases(for_summary, classes)},
                      {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};

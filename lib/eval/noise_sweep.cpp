@@ -14,6 +14,7 @@
 #include "eval/calibrate.h"
 #include "eval/corruptions.h"
 #include "eval/evaluator.h"
+#include "eval/checkpoint_command.h"
 #include "eval/result_schema.h"
 #include "metrics/calibration.h"
 #include "metrics/hd95.h"
@@ -102,13 +103,10 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
   const Hd95Variant variant = with_hd95 ? parse_hd95_variant(config.hd95) : Hd95Variant::medpy;
   if (with_hd95 && !hd95_available())
     throw UserError("noise-sweep --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
-  const auto output_dir = std::filesystem::path(config.output).parent_path();
-  if (!output_dir.empty()) ensure_writable_dir(output_dir);
-
-  const torch::Device device = parse_device(config.device);
-  configure_threads(config.threads);
-  auto [loaded, settings] = load_for_inference(config.checkpoint, config.batch_size, device);
-  const auto& classes = loaded.meta.class_names;
+  const CheckpointCommand command =
+      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+  const auto& classes = command.classes();
+  const InferenceSettings& settings = command.settings();
   const auto dataset = open_dataset(config.data, config.split);
   check_classes(*dataset, classes);
 
@@ -129,8 +127,7 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
   int64_t done = 0;
   for (std::size_t i = 0; i < dataset->size(); ++i) {
     const Case clean = dataset->load(i);
-    if (!clean.label.defined())
-      throw UserError(fmt::format("{}: case {} has no reference label map to score against", dataset->location(), clean.id));
+    require_label(*dataset, clean, "to score against");
     check_inference_size(*dataset, clean, settings);
     std::optional<Hd95Request> request;
     if (with_hd95) request = Hd95Request{variant, clean.geometry.spacing};
@@ -138,7 +135,7 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
     std::optional<std::pair<json, torch::Tensor>> clean_result;
     double clean_seconds = 0;
     const auto evaluate = [&](const Case& c) {
-      const auto probabilities = predict_probabilities(*loaded.model, c, settings);
+      const auto probabilities = predict_probabilities(command.model(), c, settings);
       json scored = score_case(c.id, c.domain, probabilities.argmax(0), c.label, classes, convention,
                                request ? &*request : nullptr);
       progress.update(++done);
@@ -168,25 +165,14 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
   }
   progress.finish();
 
-  json doc = result_header("noise-sweep");
-  doc["runtime"] = describe_runtime(device);
-  doc["inference"] = to_json(settings);
-  doc["config"] = to_json(config);
-  doc["train_config"] = loaded.meta.train_config;
-  doc["model"] = loaded.meta.model;
-  doc["checkpoint_step"] = loaded.meta.step;
-  doc["classes"] = classes;
+  json doc = checkpoint_result_header("noise-sweep", command, to_json(config));
   doc["convention"] = to_string(convention);
   doc["hd95"] = with_hd95 ? json{{"variant", to_string(variant)}, {"unit", hd95_unit(convention)}} : json(nullptr);
   doc["corruptions"] =
       "see lib/eval/corruptions.h: gaussian sigma = level x intensity range; salt_pepper fraction = level; speckle "
       "lo + (x - lo)(1 + level n); poisson 1/level^2 photons at the top of the range; blur sigma = level pixels "
       "in-plane; gamma exponent 1 + level on the normalised range";
-  const json dataset_info = {{"name", dataset->info().name},
-                             {"domain", dataset->info().domain},
-                             {"location", dataset->location()},
-                             {"fingerprint", dataset->fingerprint()},
-                             {"cases", dataset->size()}};
+  const json dataset_info = dataset_json(*dataset);
   doc["evaluations"] = json::array();
   for (auto& cond : conditions) {
     json summary = summarize_cases(cond.cases, classes);
