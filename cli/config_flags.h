@@ -29,7 +29,7 @@ class ConfigFlags {
   // --config FILE: a JSON file with any subset of the keys.
   void add_config_file_option();
 
-  // The merged configuration, after parsing. `source` names where a bad value came from.
+  // The merged configuration, after parsing: defaults, then --config FILE, then the flags given.
   json resolve() const;
 
  private:

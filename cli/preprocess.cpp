@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
 #include "commands.h"
 #include "config_flags.h"
@@ -38,11 +39,7 @@ json parse_numbers(const std::string& text, const std::string& flag) {
   return out;
 }
 
-std::string dataset_list() {
-  std::string s;
-  for (const auto& name : preprocess_dataset_names()) s += (s.empty() ? "" : ", ") + name;
-  return s;
-}
+std::string dataset_list() { return fmt::format("{}", fmt::join(preprocess_dataset_names(), ", ")); }
 
 void add_preprocess(CLI::App& app) {
   auto* cmd = app.add_subcommand(

@@ -17,6 +17,12 @@ void Fnv1a64::add(const void* data, std::size_t size) {
   }
 }
 
+std::uint64_t fnv1a64(const std::string& s) {
+  Fnv1a64 h;
+  h.add(s);
+  return h.value();
+}
+
 std::string Fnv1a64::hex() const { return fmt::format("{:016x}", h_); }
 
 std::string fingerprint_files(const std::vector<std::filesystem::path>& files) {

@@ -19,6 +19,9 @@ class Fnv1a64 {
   std::uint64_t h_ = 0xcbf29ce484222325ull;
 };
 
+// FNV-1a of one string: a seed or key that is the same on every platform, unlike std::hash.
+std::uint64_t fnv1a64(const std::string& s);
+
 // Hash of the names and contents of `files` (in the given order).
 std::string fingerprint_files(const std::vector<std::filesystem::path>& files);
 

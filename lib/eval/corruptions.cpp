@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/fingerprint.h"
 #include "core/rng.h"
 
 namespace mis {
@@ -189,13 +190,8 @@ torch::Tensor corrupt(const torch::Tensor& image, CorruptionType type, double le
 }
 
 std::uint64_t corruption_seed(std::uint64_t seed, const std::string& case_id, CorruptionType type, double level) {
-  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: the same on every platform, unlike std::hash
-  for (unsigned char ch : case_id) {
-    h ^= ch;
-    h *= 0x100000001b3ull;
-  }
   const auto level_key = static_cast<std::uint64_t>(std::llround(level * 1e9));
-  return derive_seed(seed, {h, static_cast<std::uint64_t>(type) + 1, level_key});
+  return derive_seed(seed, {fnv1a64(case_id), static_cast<std::uint64_t>(type) + 1, level_key});
 }
 
 }  // namespace mis

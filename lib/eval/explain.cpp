@@ -5,11 +5,13 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
 #include "core/error.h"
 #include "core/files.h"
 #include "core/progress.h"
 #include "core/runtime.h"
+#include "core/strings.h"
 #include "data/slices.h"
 #include "data/volume_io.h"
 #include "eval/calibrate.h"
@@ -141,19 +143,6 @@ SliceChoice choose_slice(const torch::Tensor& reference, const torch::Tensor& pr
 
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// Case ids and class names as file-name parts: anything but [A-Za-z0-9._-] becomes '_'.
-std::string file_part(std::string s) {
-  for (auto& ch : s)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_') ch = '_';
-  return s;
-}
-
 std::filesystem::path images_folder(const ExplainConfig& c) {
   if (!c.images.empty()) return c.images;
   std::filesystem::path p(c.output);
@@ -181,7 +170,7 @@ std::vector<std::size_t> chosen_cases(const Dataset& dataset, const ExplainConfi
         names.push_back("...");
       }
       throw UserError(fmt::format("{}: no case '{}' in its {} split; choose from: {}", dataset.location(), want,
-                                  config.split, joined(names)));
+                                  config.split, fmt::join(names, ", ")));
     }
     out.push_back(it->second);
   }
@@ -221,14 +210,14 @@ json run_explain(const ExplainConfig& config) {
                                 loaded.spec.name));
   if (std::find(layers.begin(), layers.end(), layer) == layers.end())
     throw UserError(fmt::format("{}: layer '{}' is not a capturable layer of {}; choose one of: {}", config.checkpoint,
-                                layer, loaded.spec.name, joined(layers)));
+                                layer, loaded.spec.name, fmt::join(layers, ", ")));
   std::vector<int64_t> class_ids;
   const std::vector<std::string> foreground(classes.begin() + std::min<std::size_t>(1, classes.size()), classes.end());
   for (std::size_t k = 1; k < classes.size(); ++k)
     if (config.class_name.empty() || classes[k] == config.class_name) class_ids.push_back(static_cast<int64_t>(k));
   if (class_ids.empty())
     throw UserError(fmt::format("{}: class '{}' is not a foreground class of this model; choose one of: {}",
-                                config.checkpoint, config.class_name, joined(foreground)));
+                                config.checkpoint, config.class_name, fmt::join(foreground, ", ")));
 
   const auto dataset = open_dataset(config.data, config.split);
   check_classes(*dataset, classes);
@@ -274,7 +263,7 @@ json run_explain(const ExplainConfig& config) {
 
       const double peak = map.max().item<double>();
       const auto base = display_rgb(c.image.select(1, choice.slice));
-      const std::string stem = file_part(c.id) + "_" + file_part(name);
+      const std::string stem = sanitize_id(c.id) + "_" + sanitize_id(name);
       const auto gradcam_file = stem + "_gradcam.png", overlay_file = stem + "_overlay.png";
       if (with_images) {
         write_png_rgb(images / gradcam_file,

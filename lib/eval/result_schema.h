@@ -1,6 +1,6 @@
 #pragma once
-// The one results schema. Every command that measures something (eval, and later score,
-// noise-sweep, calibrate) writes a JSON document of this shape, and `report` reads only this.
+// The one results schema. Every command that measures something (eval, noise-sweep, calibrate,
+// explain, score) writes a JSON document of this shape, and `report` reads only this.
 //
 // {
 //   "schema": "mis-spectral/result", "schema_version": 1, "kind": "eval",
@@ -11,8 +11,8 @@
 //      "role": "iid" | "ood", "dataset": {"name","domain","location","fingerprint","cases"},
 //      "cases": [{"id", "domain", "metrics": {"RV": {"dsc","iou","sensitivity","precision","missed",...}}}],
 //      "summary": {"per_class": {"RV": {"dsc": {"mean","std","n"}, ...}}, "mean": {"dsc": x, "iou": y}},
-//      "seconds": s
-//      // room for: "calibration": {...}, "noise": {"type", "level"}, "hd95" among the metrics
+//      "seconds": s,
+//      "calibration": {...}, "noise": {"type", "level"} (noise-sweep); "hd95" among the metrics
 //   }]
 // }
 #include <string>

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
 #include "core/error.h"
 #include "core/files.h"
@@ -35,17 +36,26 @@ std::string to_string(Intensity i) {
   return "?";
 }
 
+const std::vector<DatasetLayout>& dataset_layouts() {
+  static const std::vector<DatasetLayout> layouts{
+      {"synapse", plan_synapse},        // synapse.cpp
+      {"acdc", plan_acdc},              // acdc.cpp
+      {"kvasir-seg", plan_kvasir_seg},  // polyp.cpp
+      {"polypgen", plan_polypgen},      // polyp.cpp
+      {"isic2018", plan_isic2018},      // isic.cpp
+      {"isic2017", plan_isic2017},      // isic.cpp
+      {"glas", plan_glas},              // glas.cpp
+      {"monuseg", plan_monuseg},        // monuseg.cpp
+      {"nnunet", plan_nnunet},          // nnunet.cpp
+  };
+  return layouts;
+}
+
 DatasetPlan plan_dataset(const PreprocessConfig& c) {
-  if (c.dataset == "synapse") return plan_synapse(c);
-  if (c.dataset == "acdc") return plan_acdc(c);
-  if (c.dataset == "kvasir-seg") return plan_kvasir_seg(c);
-  if (c.dataset == "polypgen") return plan_polypgen(c);
-  if (c.dataset == "isic2018") return plan_isic2018(c);
-  if (c.dataset == "isic2017") return plan_isic2017(c);
-  if (c.dataset == "glas") return plan_glas(c);
-  if (c.dataset == "monuseg") return plan_monuseg(c);
-  if (c.dataset == "nnunet") return plan_nnunet(c);
-  throw UserError("unknown dataset '" + c.dataset + "'");
+  for (const auto& layout : dataset_layouts())
+    if (layout.name == c.dataset) return layout.plan(c);
+  throw UserError(fmt::format("unknown dataset '{}' (expected one of {})", c.dataset,
+                              fmt::join(preprocess_dataset_names(), ", ")));
 }
 
 fs::path find_layout_root(const fs::path& root, int max_depth, const std::function<bool(const fs::path&)>& accept,
@@ -110,15 +120,6 @@ std::string stem_of(const fs::path& p) {
   if (ends_with(lower(name), ".nii.gz")) return name.substr(0, name.size() - 7);
   const auto dot = name.rfind('.');
   return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
-}
-
-std::string sanitize_id(const std::string& name) {
-  std::string id = name;
-  for (char& ch : id) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!(std::isalnum(c) || ch == '_' || ch == '-' || ch == '.')) ch = '_';
-  }
-  return id;
 }
 
 std::vector<std::string> seeded_split(const std::vector<std::string>& units, std::uint64_t seed, double val_fraction,

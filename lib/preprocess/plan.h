@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/strings.h"
 #include "preprocess/preprocess_config.h"
 
 namespace mis::prep {
@@ -77,7 +78,16 @@ struct DatasetPlan {
   std::vector<std::string> notes;           // shown to the user and kept in the manifest
 };
 
-// Dispatches on config.dataset.
+// Every dataset layout preprocess reads: its --dataset name and its planner (one file each). A new
+// layout is its planner plus one line in the table (layout_util.cpp); the names that --dataset
+// accepts and --help lists come from the table.
+struct DatasetLayout {
+  std::string name;
+  DatasetPlan (*plan)(const PreprocessConfig& config);
+};
+const std::vector<DatasetLayout>& dataset_layouts();
+
+// The plan of config.dataset's layout (a UserError naming the layouts for an unknown one).
 DatasetPlan plan_dataset(const PreprocessConfig& config);
 
 DatasetPlan plan_synapse(const PreprocessConfig& config);
@@ -110,8 +120,7 @@ bool ends_with(const std::string& s, const std::string& suffix);
 // The file name without its extension (".nii.gz" counts as one extension).
 std::string stem_of(const fs::path& p);
 
-// Characters outside [A-Za-z0-9._-] become '_', so the id is a safe file name in every tool.
-std::string sanitize_id(const std::string& name);
+// sanitize_id (core/strings.h) makes case ids safe file names.
 
 // Seeded split of `units` (patients or images; order does not matter): a Fisher-Yates shuffle
 // with mis::Rng(derive_seed(seed, {stream})), then round(test_fraction * n) units to "test",

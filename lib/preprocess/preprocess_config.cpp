@@ -4,16 +4,21 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
 #include "core/error.h"
 #include "preprocess/image_ops.h"
+#include "preprocess/plan.h"
 #include "preprocess/polygon_raster.h"
 
 namespace mis {
 
 const std::vector<std::string>& preprocess_dataset_names() {
-  static const std::vector<std::string> names{"synapse",  "acdc", "kvasir-seg", "polypgen", "isic2018",
-                                              "isic2017", "glas", "monuseg",    "nnunet"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& layout : dataset_layouts()) out.push_back(layout.name);
+    return out;
+  }();
   return names;
 }
 
@@ -38,16 +43,6 @@ json to_json(const PreprocessConfig& c) {
           {"test_fraction", c.test_fraction},
           {"threads", c.threads}};
 }
-
-namespace {
-
-std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s;
-}
-
-}  // namespace
 
 PreprocessConfig preprocess_config_from_json(const json& given, const std::string& source) {
   const json defaults = to_json(PreprocessConfig{});
@@ -78,9 +73,10 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
     throw UserError(source + ": wrong type for a preprocess setting (" + e.what() + ")");
   }
   const auto& names = preprocess_dataset_names();
-  if (c.dataset.empty()) throw UserError(source + ": preprocess needs --dataset (one of " + join(names) + ")");
+  if (c.dataset.empty())
+    throw UserError(fmt::format("{}: preprocess needs --dataset (one of {})", source, fmt::join(names, ", ")));
   if (std::find(names.begin(), names.end(), c.dataset) == names.end())
-    throw UserError(fmt::format("{}: unknown dataset '{}' (expected one of {})", source, c.dataset, join(names)));
+    throw UserError(fmt::format("{}: unknown dataset '{}' (expected one of {})", source, c.dataset, fmt::join(names, ", ")));
   if (c.input.empty()) throw UserError(source + ": preprocess needs the raw dataset folder (--input)");
   if (c.output.empty()) throw UserError(source + ": preprocess needs an output folder (--output)");
   if (c.size < 0 || c.size == 1 || c.size > 8192) throw UserError(source + ": size must be 0 (native) or 2..8192");
@@ -96,7 +92,8 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
   static const std::vector<std::string> intensities{"auto",        "ct-window",  "percentile-minmax",
                                                     "percentile-zscore", "unit-range", "none"};
   if (std::find(intensities.begin(), intensities.end(), c.intensity) == intensities.end())
-    throw UserError(fmt::format("{}: unknown intensity '{}' (expected one of {})", source, c.intensity, join(intensities)));
+    throw UserError(fmt::format("{}: unknown intensity '{}' (expected one of {})", source, c.intensity,
+                                fmt::join(intensities, ", ")));
   if (!(c.ct_window[0] < c.ct_window[1])) throw UserError(source + ": ct_window must be [low, high] with low < high");
   if (!(0.0 <= c.percentiles[0] && c.percentiles[0] < c.percentiles[1] && c.percentiles[1] <= 100.0))
     throw UserError(source + ": percentiles must be [low, high] with 0 <= low < high <= 100");

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/result_schema.h"
+#include "train/train_config.h"
 
 namespace mis {
 
@@ -99,9 +100,7 @@ Run run_from_manifest(const json& m, const fs::path& file) {
 // The training run a loose result belongs to: its train_config without the settings that
 // do not change what was trained.
 std::string training_identity(const json& result) {
-  json t = result.value("train_config", json::object());
-  for (const char* runtime_only : {"threads", "device", "checkpoint_every", "log_every"}) t.erase(runtime_only);
-  return t.dump();
+  return without_runtime_settings(result.value("train_config", json::object())).dump();
 }
 
 }  // namespace

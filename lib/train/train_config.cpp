@@ -80,9 +80,14 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
   return c;
 }
 
+json without_runtime_settings(json train_config) {
+  for (const char* key : {"threads", "device", "checkpoint_every", "log_every", "channels_last"}) train_config.erase(key);
+  return train_config;
+}
+
 json identity_of(const TrainConfig& c) {
-  json j = to_json(c);
-  for (const char* runtime_only : {"output", "threads", "device", "checkpoint_every", "log_every", "channels_last"}) j.erase(runtime_only);
+  json j = without_runtime_settings(to_json(c));
+  j.erase("output");  // where the run is, not what it trains
   return j;
 }
 

@@ -53,6 +53,11 @@ TrainConfig train_config_from_json(const json& j, const std::string& source);
 // of floating-point sums inside a convolution, so a run may be resumed with it switched.
 json identity_of(const TrainConfig& c);
 
+// A recorded train config (a result's "train_config") without the settings that change how a
+// run trains but not what (threads, device, checkpoint and log intervals, memory layout): the
+// one list that identity_of and the report's grouping of results by training run share.
+json without_runtime_settings(json train_config);
+
 // Total optimiser steps for a dataset of `num_slices` slices.
 int64_t total_steps(const TrainConfig& c, int64_t num_slices);
 

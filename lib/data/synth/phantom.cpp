@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/fingerprint.h"
 #include "core/rng.h"
 
 namespace mis::synth {
@@ -325,12 +326,6 @@ void validate(const SynthOptions& o) {
 // ---------------------------------------------------------------------------------------------
 // Appearance: per-slice image operations on float buffers.
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
 // A smooth zero-mean, unit-SD random pattern: Gaussian values on a coarse grid, bilinearly upsampled.
 std::vector<float> smooth_pattern(Rng& rng, int nx, int ny, double cell_px) {
   const double cell = std::max(cell_px, 1.0);
@@ -544,7 +539,7 @@ Anatomy generate_anatomy(const SynthOptions& opts, std::uint64_t seed) {
 }
 
 std::vector<float> render(const Anatomy& anatomy, const DomainStyle& domain, std::uint64_t seed) {
-  Rng rng(derive_seed(seed, {kAppearanceStream, fnv1a(domain.name)}));
+  Rng rng(derive_seed(seed, {kAppearanceStream, fnv1a64(domain.name)}));
   // Per-case signal of each tissue, through the scanner's contrast/gamma response.
   std::array<double, kNumTissues> signal{};
   for (int t = 0; t < kNumTissues; ++t) {
