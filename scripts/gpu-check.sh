@@ -47,6 +47,7 @@ PY
 ) || die "$py cannot import torch"
 gpu=$(echo "$machine" | "$py" -c 'import json,sys; g=json.load(sys.stdin)["gpu"]; print(g or "")')
 has_cuda=$(echo "$machine" | "$py" -c 'import json,sys; print(int(bool(json.load(sys.stdin)["torch_cuda"])))')
+cpu_bf16=$(echo "$machine" | "$py" -c 'import json,sys; print(int(bool(json.load(sys.stdin)["cpu_bf16_flags"])))')
 slug=$(echo "${gpu:-cpu-only}" | tr 'A-Z' 'a-z' | sed 's/nvidia //; s/[^a-z0-9]\+/-/g; s/^-//; s/-$//')
 out=${2:-results/bench/$slug}
 mkdir -p "$out" || die "cannot create $out"
@@ -139,7 +140,7 @@ step=$(date +%s)
 bench_steps=${GPU_CHECK_BENCH_STEPS:-20}; [ "$device" = cpu ] && bench_steps=${GPU_CHECK_BENCH_STEPS:-3}
 # bf16 on the GPU; on a CPU (a dry run) only where it has bf16 kernels, which bench itself checks.
 precisions="fp32 bf16"
-[ "$device" = cpu ] && ! grep -q -E 'avx512_bf16|amx_bf16' /proc/cpuinfo && precisions=fp32
+[ "$device" = cpu ] && [ "$cpu_bf16" = 0 ] && precisions=fp32
 # GPU_CHECK_BENCH_ARGS: more bench.sh options (a dry run on a CPU: e.g. --size 64 --precisions fp32).
 # Eager in both layouts; torch.compile (about a minute of compiling per cell) in train's default
 # layout only, to stay within the time budget.

@@ -1,7 +1,6 @@
 #include "eval/explain.h"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 
 #include <fmt/format.h>

@@ -163,6 +163,13 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
       outcome.steps = start;
       return outcome;
     }
+    // A stop already due at the checkpoint's step (train --stop-after N resumed at step >= N):
+    // nothing to train in this invocation, rather than one step past it.
+    if (start < total && stop_requested && stop_requested(start)) {
+      outcome.interrupted = true;
+      outcome.steps = start;
+      return outcome;
+    }
   }
   truncate_log(train_log_path(run_dir), start);
   write_json_atomic(run_dir / "config.json", to_json(config));

@@ -33,6 +33,9 @@ same_eval_results "$WORK/whole/eval.json" "$WORK/killed/eval.json" 40 \
 out=$("$BIN" "${T[@]}" -o "$WORK/sliced" --stop-after 12 2>/dev/null)
 [ "$(wc -l < "$WORK/sliced/train_log.jsonl")" -eq 12 ] && echo "$out" | grep -q "stopped after step 12" \
   && pass "--stop-after 12 stops after step 12, exit 0" || fail "--stop-after: $out"
+out=$("$BIN" "${T[@]}" -o "$WORK/sliced" --stop-after 12 --resume 2>/dev/null)
+[ "$(wc -l < "$WORK/sliced/train_log.jsonl")" -eq 12 ] && echo "$out" | grep -q "stopped after step 12" \
+  && pass "--stop-after 12 resumed at step 12 trains nothing" || fail "--stop-after at the resume step: $out"
 "$BIN" "${T[@]}" -o "$WORK/sliced" --resume >/dev/null 2>&1 || fail "resume after --stop-after failed"
 "$BIN" eval -c "$WORK/sliced/checkpoint.pt" --data "$D" --split train --threads 1 -o "$WORK/sliced/eval.json" >/dev/null 2>&1
 same_eval_results "$WORK/whole/eval.json" "$WORK/sliced/eval.json" 40 \
