@@ -45,6 +45,14 @@ void add_train(CLI::App& app) {
   flags->add("--patch-size", "/patch_size", "Resize slices to this square size; 0 keeps the native size");
   flags->add("--normalization", "/normalization", "Per-volume intensity normalisation: zscore | minmax | none");
   flags->add_switch("--no-augment", "/augment/enabled", "Disable augmentation (rot90/flip, rotation, scaling)", false);
+  flags->add("--val-split", "/validation/split",
+             "Validate during training on fold 0's 'val' cases of the data's splits.json (preprocess writes it): val | "
+             "\"\" (off); they are left out of training, and checkpoint_best.pt keeps the best validation DSC");
+  flags->add("--val-fraction", "/validation/fraction",
+             "Instead of --val-split: hold out this seeded fraction of the training cases for validation (0 = off)");
+  flags->add("--val-every", "/validation/every", "Validate every N steps; 0 = at every checkpoint");
+  flags->add("--val-slices", "/validation/slices",
+             "Validation scores this fixed, evenly spaced subset of the validation slices");
   flags->add("--seed", "/seed", "Seed for weights, batches and augmentation");
   flags->add("--checkpoint-every", "/checkpoint_every", "Write checkpoint.pt every N steps (and at the end)");
   flags->add("--log-every", "/log_every", "Append a line to train_log.jsonl every N steps");

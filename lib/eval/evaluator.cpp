@@ -23,7 +23,8 @@ namespace F = torch::nn::functional;
 json to_json(const InferenceSettings& s) {
   return {{"precision", to_string(s.compute.precision)},
           {"channels_last", s.compute.channels_last},
-          {"batch_size", s.batch_size}};
+          {"batch_size", s.batch_size},
+          {"mirror_tta", s.mirror_tta}};
 }
 
 InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_size, const torch::Device& device) {
@@ -82,12 +83,18 @@ torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const 
   const int64_t height = c.image.size(2), width = c.image.size(3);
   std::vector<torch::Tensor> out;
   for (int64_t z = 0; z < slices.size(0); z += s.batch_size) {
-    torch::Tensor logits;
-    {
+    const auto batch = slices.slice(0, z, z + s.batch_size);
+    const auto forward = [&](const torch::Tensor& x) {
       AutocastGuard autocast(s.compute.precision, s.compute.device);
-      logits = model.forward(step_input(slices.slice(0, z, z + s.batch_size), s.compute));
+      return model.forward(step_input(x, s.compute)).to(torch::kFloat32);
+    };
+    torch::Tensor logits = forward(batch);
+    if (s.mirror_tta) {
+      // Each flip is its own inverse: flip the input, predict, flip the logits back.
+      for (const std::vector<int64_t>& axes : {std::vector<int64_t>{3}, {2}, {2, 3}})
+        logits = logits + forward(batch.flip(axes)).flip(axes);
+      logits = logits / 4.0;
     }
-    logits = logits.to(torch::kFloat32);
     if (logits.size(2) != height || logits.size(3) != width)
       logits = F::interpolate(logits, F::InterpolateFuncOptions()
                                           .size(std::vector<int64_t>{height, width})

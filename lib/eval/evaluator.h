@@ -23,6 +23,9 @@ struct InferenceSettings {
   // their native size (patch_size 0) must be multiples of it.
   int64_t size_divisor = 1;
   std::string model_name;
+  // Mirroring test-time augmentation (predict --tta): the logits averaged over the slice and its
+  // flips along x, y and both, as nnU-Net v2 averages logits over its mirror axes. 4x the work.
+  bool mirror_tta = false;
 };
 json to_json(const InferenceSettings& settings);  // what result files record: precision, layout, batch
 
@@ -46,7 +49,8 @@ void check_classes(const Dataset& dataset, const std::vector<std::string>& class
 void check_inference_size(const Dataset& dataset, const Case& c, const InferenceSettings& settings);
 
 // Logits [K, Z, Y, X] on the case's own grid (CPU, float32): the volume is predicted slice by
-// slice at the training size and the logits are resized bilinearly to the case's slice size.
+// slice at the training size and the logits are resized bilinearly to the case's slice size
+// (with settings.mirror_tta, averaged over the mirrored slices first).
 torch::Tensor predict_logits(SegmentationModelImpl& model, const Case& c, const InferenceSettings& settings);
 
 // softmax(predict_logits(...), 0): probabilities [K, Z, Y, X].

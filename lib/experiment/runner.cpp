@@ -160,7 +160,8 @@ RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const R
     recorded = true;
     const DataChange change = compare_run_data(record, run);
     if (change.train) {
-      std::vector<std::string> names = {"checkpoint.pt", "train_log.jsonl", "train_summary.json", "config.json"};
+      std::vector<std::string> names = {"checkpoint.pt", "checkpoint_best.pt", "train_log.jsonl", "train_summary.json",
+                                        "config.json"};
       for (const auto& n : evaluation_outputs(run)) names.push_back(n);
       supersede_run_outputs(dir, names,
                             "The training data changed after these were made (run.json \"data\" has the new "

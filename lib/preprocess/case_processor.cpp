@@ -10,43 +10,11 @@
 #include "preprocess/image_ops.h"
 #include "preprocess/imagescope_xml.h"
 #include "preprocess/polygon_raster.h"
+#include "preprocess/recipe.h"
 
 namespace mis::prep {
 
 namespace {
-
-std::string size_string(const torch::Tensor& czyx) {
-  return fmt::format("{}x{}x{}", czyx.size(3), czyx.size(2), czyx.size(1));  // ITK's x, y, z order
-}
-
-bool same_size(const torch::Tensor& a, const torch::Tensor& b) {
-  return a.size(1) == b.size(1) && a.size(2) == b.size(2) && a.size(3) == b.size(3);
-}
-
-// Headers written by different tools round differently; differences below these tolerances are
-// the same grid (and the label then takes the image's geometry exactly).
-std::string geometry_mismatch(const Geometry& a, const Geometry& b) {
-  for (int i = 0; i < 3; ++i) {
-    if (std::abs(a.spacing[i] - b.spacing[i]) > 1e-3 * std::max(1.0, std::abs(a.spacing[i])))
-      return fmt::format("spacing {:.6g},{:.6g},{:.6g} vs {:.6g},{:.6g},{:.6g}", a.spacing[0], a.spacing[1], a.spacing[2],
-                         b.spacing[0], b.spacing[1], b.spacing[2]);
-    if (std::abs(a.origin[i] - b.origin[i]) > 1e-2 + 1e-3 * std::abs(a.spacing[i]))
-      return fmt::format("origin {:.6g},{:.6g},{:.6g} vs {:.6g},{:.6g},{:.6g}", a.origin[0], a.origin[1], a.origin[2],
-                         b.origin[0], b.origin[1], b.origin[2]);
-  }
-  for (int i = 0; i < 9; ++i)
-    if (std::abs(a.direction[i] - b.direction[i]) > 1e-3) return "direction matrices differ";
-  return "";
-}
-
-bool same_grid(const Grid& a, const Grid& b) {
-  if (a.size != b.size) return false;
-  for (int i = 0; i < 3; ++i)
-    if (std::abs(a.geometry.spacing[i] - b.geometry.spacing[i]) > 1e-9 ||
-        std::abs(a.geometry.origin[i] - b.geometry.origin[i]) > 1e-9)
-      return false;
-  return true;
-}
 
 json grid_json(const Grid& g) {
   return {{"size", g.size},
@@ -59,25 +27,6 @@ std::string rel(const fs::path& p, const fs::path& base) {
   std::error_code ec;
   const fs::path r = fs::relative(p, base, ec);
   return ec || r.empty() || r.native().rfind("..", 0) == 0 ? p.string() : r.string();
-}
-
-// RGB handling of 2-D images.
-torch::Tensor convert_color(const torch::Tensor& image, ColorMode mode, const fs::path& source) {
-  const int64_t c = image.size(0);
-  switch (mode) {
-    case ColorMode::keep: return image;
-    case ColorMode::rgb:
-      if (c == 3) return image;
-      if (c == 4) return image.slice(0, 0, 3);            // RGBA: drop alpha
-      if (c == 1 || c == 2) return image.slice(0, 0, 1).repeat({3, 1, 1, 1});  // grey (+ alpha)
-      break;
-    case ColorMode::grey:
-      if (c == 1) return image;
-      if (c == 2) return image.slice(0, 0, 1);
-      if (c == 3 || c == 4) return rgb_to_luminance(image.slice(0, 0, 3));
-      break;
-  }
-  fail_file(source, fmt::format("has {} colour channels; expected grey (1), RGB (3) or RGBA (4)", c));
 }
 
 }  // namespace
@@ -193,36 +142,9 @@ json process_case(const DatasetPlan& plan, const PreprocessConfig& config, const
   entry["source_fingerprint"] = fingerprint_files(sources);
 
   // ---- image: one file per channel, or one multi-component file
-  Volume image;
-  std::vector<torch::Tensor> channels;
-  double type_max = 0.0;
-  for (const auto& file : src.images) {
-    const ImageFileInfo info = read_image_file_info(file);
-    Volume v = read_image_volume(file);
-    if (plan.volumetric && v.voxels.size(0) != 1)
-      fail_file(file, fmt::format("expected one channel per volume file, found {} components", v.voxels.size(0)));
-    if (!plan.volumetric && v.voxels.size(1) != 1)
-      fail_file(file, fmt::format("expected a 2-D image, found a volume of {} slices", v.voxels.size(1)));
-    if (channels.empty()) {
-      image.geometry = v.geometry;
-    } else {
-      if (!same_size(v.voxels, channels[0]))
-        fail_file(file, fmt::format("size {} differs from channel 0 ({}, {}); all channels of a case share one grid",
-                                    size_string(v.voxels), size_string(channels[0]), src.images[0].string()));
-      const std::string diff = geometry_mismatch(image.geometry, v.geometry);
-      if (plan.volumetric && !diff.empty())
-        fail_file(file, "geometry differs from channel 0 (" + diff + "); all channels of a case share one grid");
-    }
-    if (info.integer_type) type_max = std::max(type_max, info.type_max);
-    channels.push_back(v.voxels);
-  }
-  image.voxels = torch::cat(channels, 0);
-  if (!torch::isfinite(image.voxels).all().item<bool>())
-    fail_file(src.images[0], "image contains NaN or infinite values; fix or drop this case");
-  if (!plan.volumetric) image.voxels = convert_color(image.voxels, plan.color, src.images[0]);
-  if (image.voxels.size(0) != static_cast<int64_t>(plan.channel_names.size()))
-    fail_file(src.images[0], fmt::format("has {} channel(s); the dataset declares {}", image.voxels.size(0),
-                                         plan.channel_names.size()));
+  const PreprocessRecipe recipe = recipe_of(plan, config);
+  SourceImage source = read_source_image(recipe, src.images);
+  Volume image = std::move(source.image);
   const Grid original = grid_of(image);
   entry["original"] = grid_json(original);
 
@@ -265,18 +187,11 @@ json process_case(const DatasetPlan& plan, const PreprocessConfig& config, const
   }
 
   // ---- geometry: canonical orientation and target grid for volumes, training size for images
-  Grid target = grid_of(image);
-  if (plan.volumetric) {
-    if (config.reorient) {
-      image = reorient_canonical(image);
-      if (has_label) label = reorient_canonical(label);
-      target = grid_of(image);
-    }
-    if (!config.spacing.empty()) target = grid_with_spacing(target, {config.spacing[0], config.spacing[1], config.spacing[2]});
-    if (config.volume_size > 0) target = grid_with_inplane_size(target, config.volume_size, config.volume_size);
-  } else if (config.size > 0) {
-    target = grid_with_inplane_size(target, config.size, config.size);
+  if (plan.volumetric && config.reorient) {
+    image = reorient_canonical(image);
+    if (has_label) label = reorient_canonical(label);
   }
+  const Grid target = target_grid(recipe, grid_of(image));
   const auto interpolation = parse_interpolation(config.interpolation);
   if (!same_grid(target, grid_of(image))) {
     image = resample(image, target, interpolation, config.antialias);
@@ -286,20 +201,10 @@ json process_case(const DatasetPlan& plan, const PreprocessConfig& config, const
 
   // ---- intensities, statistics, files
   const CaseFiles files = case_files(plan, src, src.folder);
-  json channel_stats = json::array();
-  for (int64_t c = 0; c < image.voxels.size(0); ++c) {
-    json stats = json::object();
-    const auto out = normalize_channel(image.voxels[c], plan.intensity[static_cast<std::size_t>(c)], config, type_max, stats);
-    const auto as_double = out.to(torch::kFloat64);
-    stats["name"] = plan.channel_names[static_cast<std::size_t>(c)];
-    stats["mean"] = as_double.mean().item<double>();
-    stats["std"] = as_double.std(/*unbiased=*/false).item<double>();
-    stats["min"] = as_double.min().item<double>();
-    stats["max"] = as_double.max().item<double>();
-    stats["voxels"] = out.numel();
-    channel_stats.push_back(stats);
-    write_image_volume(root / files.images[static_cast<std::size_t>(c)], out, image.geometry);
-  }
+  json channel_stats;
+  const auto normalized = normalize_image(recipe, image.voxels, source.type_max, channel_stats);
+  for (int64_t c = 0; c < normalized.size(0); ++c)
+    write_image_volume(root / files.images[static_cast<std::size_t>(c)], normalized[c], image.geometry);
   entry["channels"] = channel_stats;
   if (has_label) {
     const auto counts = torch::bincount(label.voxels.reshape({-1}), /*weights=*/{},

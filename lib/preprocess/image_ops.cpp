@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "preprocess/image_ops.h"
 
@@ -21,6 +23,37 @@ std::string to_string(Interpolation i) {
     case Interpolation::nearest: return "nearest";
   }
   return "?";
+}
+
+bool same_grid(const Grid& a, const Grid& b) {
+  if (a.size != b.size) return false;
+  for (int i = 0; i < 3; ++i)
+    if (std::abs(a.geometry.spacing[i] - b.geometry.spacing[i]) > 1e-9 ||
+        std::abs(a.geometry.origin[i] - b.geometry.origin[i]) > 1e-9)
+      return false;
+  return true;
+}
+
+std::string geometry_mismatch(const Geometry& a, const Geometry& b) {
+  for (int i = 0; i < 3; ++i) {
+    if (std::abs(a.spacing[i] - b.spacing[i]) > 1e-3 * std::max(1.0, std::abs(a.spacing[i])))
+      return fmt::format("spacing {:.6g},{:.6g},{:.6g} vs {:.6g},{:.6g},{:.6g}", a.spacing[0], a.spacing[1], a.spacing[2],
+                         b.spacing[0], b.spacing[1], b.spacing[2]);
+    if (std::abs(a.origin[i] - b.origin[i]) > 1e-2 + 1e-3 * std::abs(a.spacing[i]))
+      return fmt::format("origin {:.6g},{:.6g},{:.6g} vs {:.6g},{:.6g},{:.6g}", a.origin[0], a.origin[1], a.origin[2],
+                         b.origin[0], b.origin[1], b.origin[2]);
+  }
+  for (int i = 0; i < 9; ++i)
+    if (std::abs(a.direction[i] - b.direction[i]) > 1e-3) return "direction matrices differ";
+  return "";
+}
+
+bool same_size(const torch::Tensor& a, const torch::Tensor& b) {
+  return a.size(1) == b.size(1) && a.size(2) == b.size(2) && a.size(3) == b.size(3);
+}
+
+std::string size_string(const torch::Tensor& czyx) {
+  return fmt::format("{}x{}x{}", czyx.size(3), czyx.size(2), czyx.size(1));  // ITK's x, y, z order
 }
 
 Grid grid_of(const Volume& v) {

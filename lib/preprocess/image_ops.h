@@ -46,6 +46,19 @@ Grid grid_with_spacing(const Grid& g, const std::array<double, 3>& spacing);
 // The in-plane spacing becomes extent / n, so a resized image keeps its physical size.
 Grid grid_with_inplane_size(const Grid& g, int64_t nx, int64_t ny);
 
+// Whether two grids are the same (sizes equal, spacing and origin within 1e-9).
+bool same_grid(const Grid& a, const Grid& b);
+
+// "" when two headers describe the same grid; else what differs ("spacing ... vs ..."). Headers
+// written by different tools round differently: differences below 1e-3 of the spacing (origin:
+// 1e-2 mm plus that) and 1e-3 in the direction cosines count as the same grid.
+std::string geometry_mismatch(const Geometry& a, const Geometry& b);
+
+// Whether two [C, Z, Y, X] tensors have the same voxel grid size (channels may differ), and that
+// size as "XxYxZ" (ITK's order) for messages.
+bool same_size(const torch::Tensor& a, const torch::Tensor& b);
+std::string size_string(const torch::Tensor& czyx);
+
 // Reorients every channel of v ([C, Z, Y, X], float or integer) to the canonical orientation.
 Volume reorient_canonical(const Volume& v);
 

@@ -22,6 +22,7 @@
 #include "data/volume_io.h"
 #include "preprocess/case_processor.h"
 #include "preprocess/plan.h"
+#include "preprocess/recipe.h"
 #include "preprocess/resumable_staging.h"
 
 namespace mis {
@@ -291,6 +292,7 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
       {"dataset", plan.dataset},
       {"input", input.string()},
       {"config", to_json(config)},
+      {"recipe", to_json(prep::recipe_of(plan, config))},  // what predict applies to new scans
       {"volumetric", plan.volumetric},
       {"orientation", plan.volumetric ? (config.reorient ? "RAI (ITK's code): index axes increase towards the patient's "
                                                            "Left, Posterior, Superior; identity direction in ITK's LPS "

@@ -51,6 +51,8 @@ void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& me
                           {"train_config", meta.train_config},
                           {"model", meta.model},
                           {"class_names", meta.class_names},
+                          {"preprocessing", meta.preprocessing},
+                          {"validation", meta.validation},
                           {"code_version", code_version()}};
   const std::string meta_text = meta_json.dump();
 
@@ -78,6 +80,8 @@ CheckpointMeta read_checkpoint_meta(const std::filesystem::path& path) {
     meta.model = j.at("model");
     meta.class_names = j.at("class_names").get<std::vector<std::string>>();
     meta.code_version = j.value("code_version", "");
+    meta.preprocessing = j.value("preprocessing", json());
+    meta.validation = j.value("validation", json());
   } catch (const json::exception&) {
     archive.fail_corrupt("its metadata is not what train writes");
   }

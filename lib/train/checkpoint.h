@@ -17,6 +17,13 @@ struct CheckpointMeta {
   json model;                   // to_json(ModelSpec), resolved
   std::vector<std::string> class_names;
   std::string code_version;
+  // How the training images were prepared, for predict: {"recipe": <the dataset's preprocessing
+  // recipe (preprocess/recipe.h), or null for data preprocess did not write>}. null in
+  // checkpoints written before it was recorded.
+  json preprocessing;
+  // With validation during training: {"best_dsc", "best_step"} so far (null without), so that a
+  // resumed run keeps the best checkpoint it had.
+  json validation;
 };
 
 void save_checkpoint(const std::filesystem::path& path, const CheckpointMeta& meta, torch::nn::Module& model,

@@ -22,6 +22,11 @@ json to_json(const TrainConfig& c) {
           {"patch_size", c.patch_size},
           {"normalization", to_string(c.normalization)},
           {"augment", to_json(c.augment)},
+          {"validation",
+           {{"split", c.validation.split},
+            {"fraction", c.validation.fraction},
+            {"every", c.validation.every},
+            {"slices", c.validation.slices}}},
           {"seed", c.seed},
           {"checkpoint_every", c.checkpoint_every},
           {"log_every", c.log_every},
@@ -56,6 +61,9 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
     c.patch_size = j.at("patch_size").get<int64_t>();
     c.normalization = parse_normalization(j.at("normalization").get<std::string>());
     c.augment = augment_options_from_json(j.at("augment"));
+    const auto& v = j.at("validation");
+    c.validation = {v.at("split").get<std::string>(), v.at("fraction").get<double>(), v.at("every").get<int64_t>(),
+                    v.at("slices").get<int64_t>()};
     c.seed = j.at("seed").get<std::uint64_t>();
     c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
     c.log_every = j.at("log_every").get<int64_t>();
@@ -73,6 +81,13 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
   if (c.checkpoint_every < 1 || c.log_every < 1) throw UserError(source + ": checkpoint_every and log_every must be >= 1");
   if (!(c.optimizer.lr > 0)) throw UserError(source + ": lr must be positive");
   if (c.patch_size < 0) throw UserError(source + ": patch_size must be >= 0 (0 keeps the data's own size)");
+  const ValidationConfig& v = c.validation;
+  if (!v.split.empty() && v.split != "val")
+    throw UserError(source + ": val_split must be 'val' (the splits.json that preprocess writes), got '" + v.split + "'");
+  if (!v.split.empty() && v.fraction > 0.0)
+    throw UserError(source + ": set val_split or val_fraction, not both");
+  if (!(v.fraction >= 0.0 && v.fraction < 1.0)) throw UserError(source + ": val_fraction must be in [0, 1)");
+  if (v.every < 0 || v.slices < 1) throw UserError(source + ": val_every must be >= 0 and val_slices >= 1");
   if (c.optimizer.momentum < 0 || c.optimizer.weight_decay < 0 || c.optimizer.poly_power < 0)
     throw UserError(source + ": momentum, weight_decay and poly_power cannot be negative");
   if (c.precision != "fp32" && c.precision != "bf16")
@@ -82,6 +97,12 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
 
 json without_runtime_settings(json train_config) {
   for (const char* key : {"threads", "device", "checkpoint_every", "log_every", "channels_last"}) train_config.erase(key);
+  if (train_config.contains("validation") && train_config["validation"].is_object()) {
+    json& v = train_config["validation"];
+    v.erase("every");
+    v.erase("slices");
+    if (v.value("split", "").empty() && v.value("fraction", 0.0) <= 0.0) train_config.erase("validation");
+  }
   return train_config;
 }
 

@@ -19,6 +19,17 @@ struct OptimizerConfig {
   double poly_power = 0.9;  // lr_t = lr * (1 - t / T)^power
 };
 
+// Validation during training (train/validation.h): held-out training cases scored every few
+// steps, checkpoint_best.pt kept beside checkpoint.pt. Off by default, as in the paper, whose
+// models are the last checkpoint.
+struct ValidationConfig {
+  std::string split;      // "" (off) | "val": fold 0's "val" cases of the data folder's splits.json (preprocess writes it)
+  double fraction = 0.0;  // > 0 (instead of split): this seeded fraction of the training cases
+  int64_t every = 0;      // score every N steps; 0 = at every checkpoint (checkpoint_every)
+  int64_t slices = 64;    // the fixed, evenly spaced subset of validation slices scored
+  bool enabled() const { return !split.empty() || fraction > 0.0; }
+};
+
 struct TrainConfig {
   std::string data;            // dataset folder (nnU-Net v2 raw layout)
   std::string split = "train";
@@ -32,6 +43,7 @@ struct TrainConfig {
   int64_t patch_size = 0;      // slices resized to patch_size^2; 0 keeps the native size
   Normalization normalization = Normalization::zscore;
   AugmentOptions augment;
+  ValidationConfig validation;
   std::uint64_t seed = 0;
   int64_t checkpoint_every = 200;
   int64_t log_every = 10;
@@ -54,9 +66,17 @@ TrainConfig train_config_from_json(const json& j, const std::string& source);
 json identity_of(const TrainConfig& c);
 
 // A recorded train config (a result's "train_config") without the settings that change how a
-// run trains but not what (threads, device, checkpoint and log intervals, memory layout): the
-// one list that identity_of and the report's grouping of results by training run share.
+// run trains but not what (threads, device, checkpoint and log intervals, memory layout, how
+// often and on how many slices validation scores): the one list that identity_of and the
+// report's grouping of results by training run share. Which cases validation holds out changes
+// what is trained; with validation off the key is dropped, so runs keep the identity they had
+// before validation existed.
 json without_runtime_settings(json train_config);
+
+// Steps between validations: validation.every, or checkpoint_every when that is 0.
+inline int64_t validation_interval(const TrainConfig& c) {
+  return c.validation.every > 0 ? c.validation.every : c.checkpoint_every;
+}
 
 // Total optimiser steps for a dataset of `num_slices` slices.
 int64_t total_steps(const TrainConfig& c, int64_t num_slices);

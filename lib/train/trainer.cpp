@@ -16,9 +16,11 @@
 #include "core/version.h"
 #include "data/augment.h"
 #include "data/slices.h"
+#include "preprocess/recipe.h"
 #include "train/batches.h"
 #include "train/checkpoint.h"
 #include "train/step.h"
+#include "train/validation.h"
 
 namespace mis {
 
@@ -26,6 +28,7 @@ namespace fs = std::filesystem;
 
 fs::path checkpoint_path(const fs::path& run_dir) { return run_dir / "checkpoint.pt"; }
 fs::path train_log_path(const fs::path& run_dir) { return run_dir / "train_log.jsonl"; }
+fs::path best_checkpoint_path(const fs::path& run_dir) { return run_dir / "checkpoint_best.pt"; }
 fs::path train_summary_path(const fs::path& run_dir) { return run_dir / "train_summary.json"; }
 
 namespace {
@@ -125,6 +128,19 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     stopped.interrupted = true;
     return stopped;
   }
+  // Validation: the held-out cases leave the training pool; a fixed subset of their slices is scored.
+  SlicePool val_pool;
+  std::vector<int64_t> val_slices;
+  if (config.validation.enabled()) {
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < dataset->size(); ++i) ids.push_back(dataset->case_id(i));
+    const auto held_out = validation_cases(config, ids);
+    val_pool = select_cases(pool, held_out, /*keep=*/true);
+    pool = select_cases(pool, held_out, /*keep=*/false);
+    val_slices = evenly_spaced(val_pool.size(), config.validation.slices);
+    fmt::print(stderr, "validation: {} case(s) held out; {} of their {} slices scored every {} steps\n", held_out.size(),
+               val_slices.size(), val_pool.size(), validation_interval(config));
+  }
   if (config.batch_size > pool.size())
     throw UserError(fmt::format("{}: --batch-size {} is larger than the {} training slices of this data; use at most {}",
                                 dataset->location(), config.batch_size, pool.size(), pool.size()));
@@ -147,6 +163,9 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
   meta.train_config = to_json(config);
   meta.model = to_json(spec);
   meta.class_names = info.class_names;
+  // For predict: how the training images were prepared (null: not known, an older manifest).
+  if (const auto recipe = prep::recipe_of_dataset_folder(config.data); !recipe || !recipe->is_null())
+    meta.preprocessing = {{"recipe", recipe.value_or(json())}};
 
   TrainOutcome outcome;
   outcome.checkpoint = ckpt;
@@ -158,6 +177,7 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     prepare_model(*model, step_settings);  // loading may replace the weights' storage and layout
     start = stored.step;
     outcome.resumed_from = start;
+    meta.validation = stored.validation;  // the best so far, which checkpoint_best.pt holds
     if (start >= total && fs::exists(train_summary_path(run_dir))) {
       outcome.already_complete = true;
       outcome.steps = start;
@@ -219,6 +239,20 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
       if (!log) fail_write(train_log_path(run_dir), "a log line could not be appended");
       sum_loss = sum_spatial = sum_spectral = 0;
       since_log = 0;
+    }
+    if (config.validation.enabled() && (done % validation_interval(config) == 0 || done == total)) {
+      json line = validation_score(*model, val_pool, val_slices, info.num_classes(), config.batch_size, step_settings);
+      line["step"] = done;
+      log << line.dump() << '\n' << std::flush;
+      if (!log) fail_write(train_log_path(run_dir), "a log line could not be appended");
+      const json& dsc = line["val_dsc"];
+      const double best = meta.validation.is_object() ? meta.validation.value("best_dsc", -1.0) : -1.0;
+      if (dsc.is_number() && dsc.get<double>() > best) {
+        if (!weights_finite(*model)) fail_diverged(done, "the weights hold NaN or infinite values", ckpt);
+        meta.validation = {{"best_dsc", dsc}, {"best_step", done}};
+        meta.step = done;
+        save_checkpoint(best_checkpoint_path(run_dir), meta, *model, /*optimizer=*/nullptr);
+      }
     }
     const bool stop = done < total && stop_requested && stop_requested(done);
     if (done % config.checkpoint_every == 0 || done == total || stop) {

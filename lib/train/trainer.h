@@ -21,6 +21,8 @@ struct TrainOutcome {
 // Files a run folder holds.
 std::filesystem::path checkpoint_path(const std::filesystem::path& run_dir);
 std::filesystem::path train_log_path(const std::filesystem::path& run_dir);
+// With validation (TrainConfig::validation): the checkpoint of the best validation score so far.
+std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir);
 std::filesystem::path train_summary_path(const std::filesystem::path& run_dir);
 
 // `resume`: continue from the run folder's checkpoint (or start fresh when it has none).

@@ -13,6 +13,7 @@
 #include "data/volume_io.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
+#include "tiny_runs.h"
 
 using namespace mis;
 
@@ -36,19 +37,7 @@ SynthConfig tiny_synth(const fs::path& out) {
   return c;
 }
 
-TrainConfig tiny_train(const fs::path& data, const fs::path& out) {
-  TrainConfig t;
-  t.data = (data / "source").string();
-  t.output = out.string();
-  t.model.options = {{"base_width", 4}, {"depth", 2}};
-  t.iterations = 6;
-  t.batch_size = 2;
-  t.checkpoint_every = 100;
-  t.log_every = 1;
-  t.threads = 1;
-  t.seed = 11;
-  return t;
-}
+TrainConfig tiny_train(const fs::path& data, const fs::path& out) { return tiny_train_config(data / "source", out); }
 
 std::vector<torch::Tensor> weights_of(const fs::path& checkpoint) {
   LoadedModel m = load_model_for_inference(checkpoint, torch::kCPU);

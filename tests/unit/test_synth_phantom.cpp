@@ -16,7 +16,7 @@ namespace {
 
 using mis::synth::Anatomy;
 using mis::synth::SynthOptions;
-using mis::synth::Volume;
+using PhantomVolume = mis::synth::Volume;  // not mis::Volume (data/volume_io.h), which unity batches may see too
 
 constexpr std::uint8_t kRV = 1, kMYO = 2, kLV = 3;  // the 3-class convention
 
@@ -61,7 +61,7 @@ std::size_t count_in_slice(const Anatomy& a, int z, std::uint8_t value) {
   return static_cast<std::size_t>(std::count(first, first + a.nx * a.ny, value));
 }
 
-double mean_where(const Volume& v, std::uint8_t value) {
+double mean_where(const PhantomVolume& v, std::uint8_t value) {
   double sum = 0;
   std::size_t n = 0;
   for (std::size_t i = 0; i < v.image.size(); ++i)
@@ -78,9 +78,9 @@ TEST_CASE("synth: the same inputs give identical bytes, another seed differs") {
   const SynthOptions o = small_options();
   for (const auto& domain : mis::synth::builtin_domains()) {
     CAPTURE(domain.name);
-    const Volume a = mis::synth::generate_case(o, domain, 42);
-    const Volume b = mis::synth::generate_case(o, domain, 42);
-    const Volume c = mis::synth::generate_case(o, domain, 43);
+    const PhantomVolume a = mis::synth::generate_case(o, domain, 42);
+    const PhantomVolume b = mis::synth::generate_case(o, domain, 42);
+    const PhantomVolume c = mis::synth::generate_case(o, domain, 43);
     CHECK(a.image == b.image);  // float ==: bit-identical unless NaN, which the next test rules out
     CHECK(a.label == b.label);
     CHECK(a.image != c.image);
@@ -94,7 +94,7 @@ TEST_CASE("synth: volume geometry, spacing and finite non-negative intensities")
   o.spacing_z = 10.0;
   for (const auto& domain : mis::synth::builtin_domains()) {
     CAPTURE(domain.name);
-    const Volume v = mis::synth::generate_case(o, domain, 5);
+    const PhantomVolume v = mis::synth::generate_case(o, domain, 5);
     CHECK(v.nx == o.size);
     CHECK(v.ny == o.size);
     CHECK(v.nz == o.slices);
@@ -162,10 +162,10 @@ TEST_CASE("synth: the RV is attached to the myocardium wherever it appears") {
 TEST_CASE("synth: the anatomy is the same in every domain, the images are not") {
   const SynthOptions o = small_options();
   const auto domains = mis::synth::builtin_domains();
-  const Volume reference = mis::synth::generate_case(o, domains[0], 11);
+  const PhantomVolume reference = mis::synth::generate_case(o, domains[0], 11);
   for (std::size_t d = 1; d < domains.size(); ++d) {
     CAPTURE(domains[d].name);
-    const Volume v = mis::synth::generate_case(o, domains[d], 11);
+    const PhantomVolume v = mis::synth::generate_case(o, domains[d], 11);
     CHECK(v.label == reference.label);
     CHECK(v.image != reference.image);
   }
@@ -250,7 +250,7 @@ TEST_CASE("synth: every domain keeps a realistic contrast: blood brighter than m
   o.slices = 6;
   for (const auto& domain : mis::synth::builtin_domains()) {
     CAPTURE(domain.name);
-    const Volume v = mis::synth::generate_case(o, domain, 8);
+    const PhantomVolume v = mis::synth::generate_case(o, domain, 8);
     CHECK(mean_where(v, kLV) > 1.25 * mean_where(v, kMYO));
     CHECK(mean_where(v, kRV) > 1.25 * mean_where(v, kMYO));
   }

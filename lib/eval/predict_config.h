@@ -1,0 +1,24 @@
+#pragma once
+// Everything `predict` needs, in one struct (flags and --config files map onto its JSON form).
+#include <string>
+
+#include "core/json.h"
+
+namespace mis {
+
+struct PredictConfig {
+  std::string checkpoint;                // a checkpoint.pt written by train
+  std::string input;                     // raw images: a folder, one file, or a dataset folder (its imagesTs)
+  std::string output;                    // folder for the label maps (and predict.json)
+  bool tta = false;                      // mirroring test-time augmentation (4 forward passes per slice)
+  bool save_probabilities = false;       // also each class's softmax map (float NIfTI) in OUTPUT/probabilities
+  int64_t batch_size = 16;               // slices per forward pass
+  std::string precision = "checkpoint";  // checkpoint (as trained) | fp32 | bf16
+  int threads = 0;
+  std::string device = "cpu";
+};
+
+json to_json(const PredictConfig& c);
+PredictConfig predict_config_from_json(const json& j, const std::string& source);
+
+}  // namespace mis
