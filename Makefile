@@ -24,7 +24,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # The Python side of `make bench`: the same LibTorch as the C++ side.
 BENCH_PYTHON := $(if $(filter wheel,$(TORCH)),$(CURDIR)/.venv/bin/python,/usr/bin/python3)
 
-.PHONY: all deps build test test-all demo bench bench-deps gpu-deps clean
+.PHONY: all deps build test test-all peers demo bench bench-deps gpu-deps clean
 
 all: build
 
@@ -50,9 +50,21 @@ HEADER_ONLY_FLAGS := -DMIS_HEADER_ONLY_DEPS=$(CURDIR)/.deps/header-only \
 # hour; gpu-check runs it against the wheel's LibTorch on a GPU, bf16 included.
 test-all: gpu-deps
 	$(MAKE) test TORCH=debian BUILD=build-debian
+	$(MAKE) peers TORCH=debian BUILD=build-debian
 	$(MAKE) test TORCH=wheel CUDA=ON BUILD=build-wheel-cuda CMAKE_FLAGS="-DMIS_MODEL_MATRIX=OFF"
 	$(MAKE) test TORCH=wheel CUDA=ON ITK=OFF BUILD=build-wheel-cuda-noitk \
 	  CMAKE_FLAGS="$(HEADER_ONLY_FLAGS) -DMIS_MODEL_MATRIX=OFF"
+
+# The binary against the tools users already trust (issue 13, tests/peers/README.md): score
+# against medpy, MONAI and nnU-Net v2, the report's statistics against SciPy, calibration against
+# torchmetrics, scikit-learn and a PyTorch temperature fit, the spectral loss against a PyTorch
+# reimplementation (through the helper tests/peers/peers_probe.cpp). Installs the pinned peers
+# (scripts/requirements-peers.txt) into .venv beside the pinned PyTorch wheel. CI checks the
+# Debian configuration's binary (test-all).
+peers: build
+	cmake -S . -B $(BUILD) -DMIS_PEERS_PROBE=ON
+	cmake --build $(BUILD) -j $(JOBS) --target mis_peers_probe
+	bash tests/peers/run.sh $(BUILD)
 
 # The synthetic study: benchmark, spatial-only and spatial+spectral UNet, IID/OOD eval, report.
 demo: build

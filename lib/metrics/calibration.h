@@ -2,8 +2,10 @@
 // Pixel-wise calibration pooled over every pixel of a test set (docs/method.md section 3).
 //
 // Top-label confidence max_c p_c, counted correct when argmax_c p_c equals the label; 15
-// equal-width bins on [0, 1] as torchmetrics' multiclass calibration error (bin i covers
-// (i/15, (i+1)/15]; a confidence of exactly 0 goes to the first bin):
+// equal-width bins on [0, 1], bin i covering (i/15, (i+1)/15] as in Guo et al. 2017 (a
+// confidence of exactly 0 goes to the first bin). torchmetrics' multiclass calibration error
+// agrees except on the edges: its bins are [i/15, (i+1)/15) and a confidence of exactly 1 gets
+// a 16th bin of its own (docs/peers.md; checked in tests/peers/check_calibration.py):
 //   ECE   = sum_b n_b / N * |acc_b - conf_b|        (Guo et al. 2017; torchmetrics norm="l1")
 //   MCE   = max over non-empty bins |acc_b - conf_b| (torchmetrics norm="max")
 //   Brier = mean over pixels of sum_c (p_c - y_c)^2  (Brier 1950, multi-class form)

@@ -1,0 +1,142 @@
+"""Shows that each peer check can fail: runs it against a wrapper of the binary that changes one
+number (or one convention) in what a command writes, and requires the check to fail naming it.
+Not part of `make peers` (it runs every check once per mutant); run it after changing a check:
+
+    .venv/bin/python tests/peers/mutants.py BUILD_DIR [MUTANT...]   (BUILD_DIR as for run.sh)
+"""
+import atexit
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# name -> (check, what the failure must mention, the mutation: applied by the wrapper below)
+MUTANTS = {
+    "hd95 x (1 + 2e-6)": ("metrics", "hd95 (mm) vs medpy.hd95"),
+    "both-empty dsc 1 instead of null": ("metrics", "both empty: dsc null"),
+    "--hd95 monai computed as medpy's pooled percentile": ("metrics", "hd95 --hd95 monai"),
+    "--compat transunet HD95 in mm": ("metrics", "--compat transunet hd95 (voxels)"),
+    "summary mean dsc x (1 + 2e-6)": ("metrics", "foreground mean dsc"),
+    "Wilcoxon p x (1 + 1e-8)": ("stats", "Wilcoxon p"),
+    "sample sd -> population sd": ("stats", "sample sd over seeds"),
+    "ECE x (1 + 2e-6)": ("calibration", "ECE vs torchmetrics"),
+    "temperature x (1 + 3e-4)": ("calibration", "T vs LBFGS"),
+    "one pixel moved to the next bin": ("calibration", "bin counts"),
+    "spectral: real-imag computed as complex": ("spectral", "mode real-imag"),
+    "spectral: one gradient element x (1 + 1e-7)": ("spectral", "d loss / d logits (float64)"),
+    "spectral: background always included": ("spectral", "background off"),
+}
+
+WRAPPER = r'''#!{python}
+import json, subprocess, sys
+real, mutant = {real!r}, {mutant!r}
+args = sys.argv[1:]
+if mutant == "--hd95 monai computed as medpy's pooled percentile" and "monai" in args:
+    args[args.index("monai")] = "medpy"
+if mutant == "--compat transunet HD95 in mm" and "transunet" in args:
+    args[args.index("transunet")] = "nnunet"
+if args[0] == "spectral":  # mis_peers_probe spectral IN JOBS OUT
+    jobs = json.load(open(args[2]))
+    for job in jobs:
+        if mutant == "spectral: real-imag computed as complex" and job["mode"] == "real-imag":
+            job["mode"] = "complex"
+        if mutant == "spectral: background always included":
+            job["include_background"] = True
+    json.dump(jobs, open(args[2], "w"))
+    rc = subprocess.call([real] + args)
+    if rc == 0 and mutant == "spectral: one gradient element x (1 + 1e-7)":
+        import numpy as np
+        out = dict(np.load(args[3]))
+        g = out["j0/grad"]
+        g.flat[int(abs(g).argmax())] *= 1 + 1e-7
+        np.savez(args[3], **out)
+    sys.exit(rc)
+rc = subprocess.call([real] + args)
+out = None
+for flag in ("-o", "--out"):
+    if flag in args:
+        out = args[args.index(flag) + 1]
+cmd = args[0]
+if rc != 0 or out is None or cmd not in ("score", "report", "eval", "calibrate"):
+    sys.exit(rc)
+if cmd == "report":
+    out += "/report.json"
+doc = json.load(open(out))
+if cmd == "score" and "--compat" in sys.argv and sys.argv[sys.argv.index("--compat") + 1] == "transunet":
+    if mutant == "--compat transunet HD95 in mm":  # nnunet's numbers, passed off as transunet's
+        doc["convention"] = "transunet"
+e = doc["evaluations"][0] if "evaluations" in doc else None
+def first(pred):
+    for c in e["cases"]:
+        for m in c["metrics"].values():
+            if pred(m):
+                return m
+if cmd == "score" and sys.argv[sys.argv.index("--compat") + 1] == "nnunet" and \
+        sys.argv[sys.argv.index("--hd95") + 1] == "medpy":
+    if mutant == "hd95 x (1 + 2e-6)":
+        m = first(lambda m: isinstance(m["hd95"], float) and m["hd95"] > 0)
+        m["hd95"] *= 1 + 2e-6
+    if mutant == "both-empty dsc 1 instead of null":
+        first(lambda m: m["reference_voxels"] == 0 and m["predicted_voxels"] == 0)["dsc"] = 1.0
+    if mutant == "summary mean dsc x (1 + 2e-6)":
+        e["summary"]["mean"]["dsc"] *= 1 + 2e-6
+if cmd == "report":
+    head = next(t for t in doc["tables"] if t["id"] == "headline")
+    for row in head["rows"]:
+        if mutant == "Wilcoxon p x (1 + 1e-8)" and isinstance(row[5], dict):
+            row[5]["value"] *= 1 + 1e-8
+            break
+        if mutant == "sample sd -> population sd" and isinstance(row[2], dict) and row[2]["sd"] is not None \
+                and row[2]["n"] > 1:
+            n = row[2]["n"]
+            row[2]["sd"] *= ((n - 1) / n) ** 0.5
+            break
+if cmd in ("eval", "calibrate"):
+    if mutant == "ECE x (1 + 2e-6)" and cmd == "eval":
+        e["calibration"]["ece"] *= 1 + 2e-6
+    if mutant == "temperature x (1 + 3e-4)" and cmd == "calibrate":
+        doc["temperature"]["temperature"] *= 1 + 3e-4
+    if mutant == "one pixel moved to the next bin" and cmd == "eval":
+        count = e["calibration"]["bins"]["count"]
+        b = next(i for i, c in enumerate(count) if c > 0)
+        count[b] -= 1
+        count[b + 1] += 1
+json.dump(doc, open(out, "w"))
+'''
+
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    real, probe = os.path.join(build, "mis-spectral"), os.path.join(build, "tests", "mis_peers_probe")
+    only = sys.argv[2:]
+    survived = []
+    for name, (check, expected) in MUTANTS.items():
+        if only and name not in only:
+            continue
+        d = tempfile.mkdtemp(prefix="mis_mutant_")
+        atexit.register(shutil.rmtree, d, True)
+        wrapper = os.path.join(d, "mis-spectral")
+        target = probe if check == "spectral" else real
+        with open(wrapper, "w") as f:
+            f.write(WRAPPER.format(python=sys.executable, real=target, mutant=name))
+        os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IEXEC)
+        p = subprocess.run([sys.executable, os.path.join(HERE, f"check_{check}.py"), wrapper],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        fail_line = next((l for l in p.stdout.splitlines() if l.startswith("FAIL")), "")
+        caught = p.returncode != 0 and expected in fail_line
+        print(f"{'caught  ' if caught else 'SURVIVED'} {name}: check_{check}.py -> {fail_line or 'passed'}")
+        if not caught:
+            survived.append(name)
+    if survived:
+        print(f"{len(survived)} mutant(s) survived: {survived}")
+        sys.exit(1)
+    print("every mutant was caught")
+
+
+if __name__ == "__main__":
+    main()

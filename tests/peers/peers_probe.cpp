@@ -1,0 +1,81 @@
+// mis_peers_probe: evaluates library functions that no command exposes on arrays given by the
+// peer checks (tests/peers/README.md), built only with -DMIS_PEERS_PROBE=ON.
+//
+//   mis_peers_probe spectral IN.npz JOBS.json OUT.npz
+//     For each job {"name", "mode", "band": [low, high] | null, "include_background", "dtype"}:
+//     reads IN's "<name>/logits" [B, K, H, W] and "<name>/labels" [B, H, W], computes
+//     spectral_loss(softmax(logits), one_hot(labels)) (lib/losses/spectral.h) in "float32" or
+//     "float64", and writes OUT's "<name>/loss" [], "<name>/grad" (d loss / d logits),
+//     "<name>/scc" and "<name>/valid" [B, C'].
+//   mis_peers_probe fft2 IN.npz OUT.npz
+//     For every array X of IN: "<X>/re" and "<X>/im" of torch::fft::fft2(X, norm "ortho") in
+//     float64, the call the spectral loss makes.
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "core/json.h"
+#include "losses/spectral.h"
+#include "models/npz.h"
+
+namespace {
+
+int spectral(const std::string& in, const std::string& jobs_file, const std::string& out) {
+  const auto arrays = mis::read_npz(in);
+  std::ifstream f(jobs_file);
+  const mis::json jobs = mis::json::parse(f);
+  std::map<std::string, torch::Tensor> results;
+  for (const auto& job : jobs) {
+    const std::string name = job.at("name");
+    const auto dtype = job.at("dtype") == "float64" ? torch::kDouble : torch::kFloat;
+    mis::SpectralOptions options;
+    options.mode = mis::parse_spectral_mode(job.at("mode"));
+    if (!job.at("band").is_null()) options.band = std::make_pair(job["band"][0].get<double>(), job["band"][1].get<double>());
+    options.include_background = job.at("include_background");
+    // read_npz narrows to float32; the checks write float32 inputs, so nothing is lost.
+    const auto logits = arrays.at(name + "/logits").to(dtype).requires_grad_(true);
+    const auto labels = arrays.at(name + "/labels").round().to(torch::kLong);
+    const auto probs = torch::softmax(logits, 1);
+    const auto onehot = torch::one_hot(labels, logits.size(1)).permute({0, 3, 1, 2}).to(dtype);
+    const auto loss = mis::spectral_loss(probs, onehot, options);
+    loss.backward();
+    const auto corr = mis::spectral_correlation(probs.detach(), onehot, options);
+    results[name + "/loss"] = loss.detach().to(torch::kDouble);
+    results[name + "/grad"] = logits.grad().to(torch::kDouble);
+    results[name + "/scc"] = corr.scc.to(torch::kDouble);
+    results[name + "/valid"] = corr.valid.to(torch::kDouble);
+  }
+  mis::write_npz(out, results);
+  return 0;
+}
+
+int fft2(const std::string& in, const std::string& out) {
+  std::map<std::string, torch::Tensor> results;
+  for (const auto& [name, x] : mis::read_npz(in)) {
+    const auto spectrum = torch::fft::fft2(x.to(torch::kDouble), c10::nullopt, {-2, -1}, "ortho");
+    results[name + "/re"] = torch::real(spectrum).contiguous();
+    results[name + "/im"] = torch::imag(spectrum).contiguous();
+  }
+  mis::write_npz(out, results);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    torch::set_num_threads(1);
+    const std::string what = argc > 1 ? argv[1] : "";
+    if (what == "spectral" && argc == 5) return spectral(argv[2], argv[3], argv[4]);
+    if (what == "fft2" && argc == 4) return fft2(argv[2], argv[3]);
+    std::fprintf(stderr, "usage: mis_peers_probe spectral IN.npz JOBS.json OUT.npz | fft2 IN.npz OUT.npz\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mis_peers_probe: %s\n", e.what());
+    return 1;
+  }
+}
