@@ -250,16 +250,20 @@ void write_2d(const std::filesystem::path& path, const torch::Tensor& hwc) {
   std::memcpy(static_cast<void*>(image->GetBufferPointer()), hwc.data_ptr<uint8_t>(), static_cast<std::size_t>(hwc.numel()));
   register_image_io();
   write_atomic_with(path, [&](const std::filesystem::path& tmp) {
-    auto writer = itk::ImageFileWriter<ImageT>::New();
-    writer->SetFileName(tmp.string());
-    writer->SetInput(image);
     // niftilib prints its own "** ERROR" lines for a short write and for reading the short
     // file back; verify_written reports the failure once, naming the file.
     const StderrFilter quiet_niftilib;
-    try {
-      writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-      fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()) + "; disk full?");
+    {
+      // In its own scope: ITK's BMP writer closes (and flushes) its file only when the writer
+      // and its ImageIO are destroyed, so a file read back while the writer lives is cut short.
+      auto writer = itk::ImageFileWriter<ImageT>::New();
+      writer->SetFileName(tmp.string());
+      writer->SetInput(image);
+      try {
+        writer->Update();
+      } catch (const itk::ExceptionObject& e) {
+        fail_file(path, std::string("cannot write image: ") + first_line(e.GetDescription()) + "; disk full?");
+      }
     }
     verify_written<ImageT>(tmp, path, image.GetPointer());
   });

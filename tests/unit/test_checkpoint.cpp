@@ -44,7 +44,7 @@ bool same_weights(torch::nn::Module& a, torch::nn::Module& b) {
 
 }  // namespace
 
-TEST_CASE("checkpoint: weights and metadata round-trip; a flipped byte anywhere in the state is caught") {
+TEST_CASE("checkpoint: weights and metadata round-trip, a flipped byte anywhere in the state is caught") {
   torch::manual_seed(11);
   TempDir tmp;
   const fs::path path = tmp.path / "checkpoint.pt";

@@ -90,7 +90,7 @@ TEST_CASE("atomic writes replace whole files and leave no temporary behind on fa
   fs::remove_all(dir);
 }
 
-TEST_CASE("StagingDir: nothing appears until commit; an abandoned staging folder is removed") {
+TEST_CASE("StagingDir: nothing appears until commit, an abandoned staging folder is removed") {
   const fs::path dir = fresh_dir("staging");
   {
     StagingDir s(dir / "result", "test", "--out");
@@ -138,7 +138,7 @@ TEST_CASE("output folders: only an empty folder or the same command's output is 
   for (const auto& e : fs::directory_iterator(tmp.path)) CHECK(e.path().filename().string()[0] != '.');
 }
 
-TEST_CASE("an output folder that is, or contains, an input is refused; one inside an input is not") {
+TEST_CASE("an output folder that is, or contains, an input is refused, one inside an input is not") {
   TempDir tmp;
   const fs::path results = tmp.path / "results";
   fs::create_directories(results / "runs");
@@ -153,7 +153,7 @@ TEST_CASE("an output folder that is, or contains, an input is refused; one insid
   CHECK_FALSE(path_within(tmp.path / "resultsX", results));
 }
 
-TEST_CASE("write_texts_atomic writes all files or none; stale temporaries of dead processes are removed") {
+TEST_CASE("write_texts_atomic writes all files or none, stale temporaries of dead processes are removed") {
   TempDir tmp;
   write_texts_atomic({{tmp.path / "a.json", "A"}, {tmp.path / "a.md", "M"}});
   CHECK(read_text_file(tmp.path / "a.json") == "A");

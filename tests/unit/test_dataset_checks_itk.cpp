@@ -214,7 +214,7 @@ TEST_CASE("open_dataset: a case whose image is gone is an error naming it, not a
                     "dataset.json: numTraining is 2 but imagesTr holds 1 case(s) (a)"));
 }
 
-TEST_CASE("4-D images: refused with their shape, never cut to the first frame; one frame reads as 3-D") {
+TEST_CASE("4-D images: refused with their shape, never cut to the first frame, one frame reads as 3-D") {
   TempDir dir("four_d");
   const fs::path two = dir.path / "two_frames.nii", one = dir.path / "one_frame.nii";
   write_nifti1_by_hand(two, {3, 2, 2, 2});

@@ -47,7 +47,7 @@ std::vector<double> three_step_losses(const torch::Device& device, Precision pre
 
 }  // namespace
 
-TEST_CASE("device: --device parsing; CUDA is a clear error where there is none") {
+TEST_CASE("device: --device parsing, CUDA is a clear error where there is none") {
   CHECK(parse_device("cpu") == torch::Device(torch::kCPU));
   if (!torch::cuda::is_available()) {
     CHECK(error_of([] { parse_device("cuda"); }).find("use --device cpu") != std::string::npos);

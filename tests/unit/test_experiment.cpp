@@ -218,7 +218,7 @@ TEST_CASE("run records: a result file cut short, of another kind or not a result
   CHECK_FALSE(evaluation_done(record, run.evaluations[0], run_dir));
 }
 
-TEST_CASE("run records of the wrong types are refused, naming the file; inspect_run reports them as the run's failure") {
+TEST_CASE("run records of the wrong types are refused, naming the file, inspect_run reports them as the run's failure") {
   const fs::path dir = fresh_experiment_dir("types");
   const Experiment ex = load(small_experiment(), dir, dir);
   const RunSpec& run = ex.runs[0];

@@ -72,7 +72,7 @@ TEST_CASE("polygon raster: fractional vertices use pixel centres") {
   CHECK(r.pixels == block(1, 2, 1, 2));
 }
 
-TEST_CASE("polygon raster: shapes beyond the image are clipped; degenerate ones cover nothing") {
+TEST_CASE("polygon raster: shapes beyond the image are clipped, degenerate ones cover nothing") {
   const Raster r = raster({{-2, -2}, {3, -2}, {3, 3}, {-2, 3}}, 4, 4);
   CHECK(r.pixels == block(0, 2, 0, 2));
   CHECK(raster({{10, 10}, {12, 10}, {12, 12}}, 4, 4).count == 0);

@@ -266,7 +266,7 @@ TEST_CASE("preprocess isic2018 and isic2017: official parts, PNG masks, superpix
   fs::remove_all(dir);
 }
 
-TEST_CASE("preprocess glas: instance annotations binarised; testA and testB also as their own folders") {
+TEST_CASE("preprocess glas: instance annotations binarised, testA and testB also as their own folders") {
   const fs::path dir = fresh_dir("glas");
   const fs::path root = dir / "raw" / "Warwick_QU_Dataset_(Released_2016_07_08)";
   for (const char* stem : {"train_1", "train_2", "testA_1", "testB_1"}) {

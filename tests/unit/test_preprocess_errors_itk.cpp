@@ -160,7 +160,7 @@ TEST_CASE("preprocess errors: geometry mismatch, truncated files, mixed sizes") 
   fs::remove_all(dir);
 }
 
-TEST_CASE("preprocess errors: 2-D masks of the wrong size or values; ACDC Info.cfg") {
+TEST_CASE("preprocess errors: 2-D masks of the wrong size or values, ACDC Info.cfg") {
   const fs::path dir = fresh_dir("masks");
   const fs::path kv = dir / "kv";
   write_rgb(kv / "images" / "a.jpg", 12, 10);
@@ -221,7 +221,7 @@ TEST_CASE("preprocess resume: an interrupted run's finished cases are reused") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("preprocess: one run at a time per output; output never inside the input; config checks") {
+TEST_CASE("preprocess: one run at a time per output, output never inside the input, config checks") {
   const fs::path dir = fresh_dir("lock");
   {
     mis::prep::ResumableStagingDir first(dir / "out");

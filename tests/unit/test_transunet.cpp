@@ -255,7 +255,7 @@ TEST_CASE("transunet: a pretrained position grid of another size is resized as t
     }
 }
 
-TEST_CASE("transunet: missing, left-over and wrong-shape arrays are listed; partial loads the rest") {
+TEST_CASE("transunet: missing, left-over and wrong-shape arrays are listed, partial loads the rest") {
   torch::manual_seed(4);
   TempDir dir;
   auto reference = mis::make_model(small_spec());

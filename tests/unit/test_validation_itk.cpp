@@ -45,7 +45,7 @@ std::vector<json> validation_lines(const fs::path& run) {
 
 }  // namespace
 
-TEST_CASE("validation: slices spread evenly; pseudo Dice sums TP, FP, FN over the slices before dividing") {
+TEST_CASE("validation: slices spread evenly, pseudo Dice sums TP, FP, FN over the slices before dividing") {
   CHECK(evenly_spaced(10, 4) == std::vector<int64_t>{0, 2, 5, 7});
   CHECK(evenly_spaced(3, 5) == std::vector<int64_t>{0, 1, 2});
 
