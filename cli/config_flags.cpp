@@ -70,7 +70,8 @@ CLI::Option* ConfigFlags::add_switch(const std::string& name, const std::string&
   return option;
 }
 
-void ConfigFlags::add_config_file_option() {
+void ConfigFlags::add_config_file_option(std::function<json(json)> upgrade) {
+  upgrade_file_ = std::move(upgrade);
   app_->add_option("--config", config_file_,
                    "JSON file with any of this command's settings (same keys as the 'config' block of its results); "
                    "flags given on the command line override it")
@@ -80,7 +81,14 @@ void ConfigFlags::add_config_file_option() {
 json ConfigFlags::resolve() const {
   json merged = defaults_;
   if (!config_file_.empty()) {
-    const json file = read_json_file(config_file_);
+    json file = read_json_file(config_file_);
+    if (upgrade_file_) {
+      try {
+        file = upgrade_file_(std::move(file));
+      } catch (const UserError& e) {
+        throw UserError(config_file_ + ": " + e.what());
+      }
+    }
     reject_unknown_keys(file, defaults_, config_file_);
     merged = merge_json(merged, file);
   }

@@ -26,8 +26,9 @@ class ConfigFlags {
   // --name (no value) sets a boolean key to `value`.
   CLI::Option* add_switch(const std::string& name, const std::string& pointer, const std::string& description,
                           bool value = true);
-  // --config FILE: a JSON file with any subset of the keys.
-  void add_config_file_option();
+  // --config FILE: a JSON file with any subset of the keys. `upgrade`, when given, rewrites keys
+  // renamed since older files were written (train: augment.rot90_flip) before they are checked.
+  void add_config_file_option(std::function<json(json)> upgrade = nullptr);
 
   // The merged configuration, after parsing: defaults, then --config FILE, then the flags given.
   json resolve() const;
@@ -45,6 +46,7 @@ class ConfigFlags {
   std::deque<std::string> storage_;
   std::vector<Binding> bindings_;
   std::string config_file_;
+  std::function<json(json)> upgrade_file_;
 };
 
 }  // namespace mis::cli

@@ -55,6 +55,9 @@ void add_preprocess(CLI::App& app) {
              "Output folder (an nnU-Net v2 raw dataset; replaced atomically when done; OUT.partial keeps finished "
              "cases of an interrupted run)");
   flags->add("--size", "/size", "2-D images are resized to SIZE x SIZE (0 = native size)");
+  flags->add("--resize", "/resize",
+             "2-D images: stretch (each axis to SIZE, as the paper datasets' pipelines) | pad (aspect ratio kept, the "
+             "shorter side padded to SIZE; predict crops back)");
   flags->add("--volume-size", "/volume_size",
              "Volumes: resample each slice to N x N (0 = keep the native in-plane grid; train/eval resize slices)");
   flags->add("--spacing", "/spacing", "Volumes: target spacing x,y,z in mm, 0 keeps an axis (e.g. 1.5,1.5,0)",

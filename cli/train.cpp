@@ -10,12 +10,58 @@ namespace mis::cli {
 
 namespace {
 
+// "LO:HI" -> [LO, HI], for the ranges augmentation draws from.
+json parse_range(const std::string& flag, const std::string& text) {
+  const auto colon = text.find(':');
+  try {
+    std::size_t used_lo = 0, used_hi = 0;
+    if (colon != std::string::npos) {
+      const double lo = std::stod(text.substr(0, colon), &used_lo);
+      const double hi = std::stod(text.substr(colon + 1), &used_hi);
+      if (used_lo == colon && used_hi == text.size() - colon - 1) return {lo, hi};
+    }
+  } catch (const std::exception&) {
+  }
+  throw UserError(flag + ": expected LOW:HIGH, got '" + text + "'");
+}
+
+// Each transform on its own (lib/data/augment.h). Defaults: TransUNet's spatial recipe, no
+// intensity transform; the values nnU-Net v2 uses are named in each description.
+void add_augment_flags(ConfigFlags& flags) {
+  const auto range = [&flags](const std::string& name, const std::string& pointer, const std::string& what) {
+    flags.add(name, pointer, what, [name](const std::string& text) { return parse_range(name, text); });
+  };
+  flags.add_switch("--no-augment", "/augment/enabled", "Disable all augmentation (every setting below)", false);
+  flags.add("--rot90", "/augment/rot90", "Rotate by a random multiple of 90 degrees: true | false");
+  flags.add("--mirror-x", "/augment/mirror_x",
+            "Flip left-right (along x) with probability 0.5: true | false (swaps left and right organs)");
+  flags.add("--mirror-y", "/augment/mirror_y", "Flip up-down (along y) with probability 0.5 (nnU-Net: true)");
+  flags.add("--p-affine", "/augment/p_affine", "Probability of a random rotation + scaling");
+  flags.add("--max-rotation-deg", "/augment/max_rotation_deg", "Rotation drawn from [-D, D] degrees");
+  flags.add("--max-scale-delta", "/augment/max_scale_delta", "Scale drawn from [1-D, 1+D]");
+  flags.add("--brightness-p", "/augment/brightness_p",
+            "Probability of a brightness multiplier per channel (nnU-Net: 0.15)");
+  range("--brightness-range", "/augment/brightness_range", "Brightness multiplier range LOW:HIGH");
+  flags.add("--contrast-p", "/augment/contrast_p", "Probability of a contrast change about the mean (nnU-Net: 0.15)");
+  range("--contrast-range", "/augment/contrast_range", "Contrast factor range LOW:HIGH");
+  flags.add("--gamma-p", "/augment/gamma_p", "Probability of a gamma change, mean and std kept (nnU-Net: 0.3)");
+  flags.add("--gamma-inverted-p", "/augment/gamma_inverted_p",
+            "Probability of a gamma change of the inverted image (nnU-Net: 0.1)");
+  range("--gamma-range", "/augment/gamma_range", "Gamma range LOW:HIGH");
+  flags.add("--noise-p", "/augment/noise_p", "Probability of additive Gaussian noise (nnU-Net: 0.1)");
+  range("--noise-std", "/augment/noise_std", "Range LOW:HIGH of the noise's standard deviation");
+  flags.add("--blur-p", "/augment/blur_p", "Probability of a Gaussian blur (nnU-Net: 0.2)");
+  range("--blur-sigma", "/augment/blur_sigma", "Blur sigma range LOW:HIGH in pixels, drawn per axis");
+  flags.add("--blur-p-per-channel", "/augment/blur_p_per_channel",
+            "Probability that a blurred sample's channel is blurred");
+}
+
 void add_train(CLI::App& app) {
   auto* cmd = app.add_subcommand("train", "Train a segmentation model (spatial or spatial+spectral objective)");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(TrainConfig{}));
   auto resume = std::make_shared<bool>(false);
   auto stop_after = std::make_shared<int64_t>(0);
-  flags->add_config_file_option();
+  flags->add_config_file_option(upgrade_legacy_train_settings);
   flags->add("--data", "/data", "Training dataset folder (nnU-Net v2 raw layout, e.g. written by synth)");
   flags->add("--split", "/split", "Split of --data to train on: train | test");
   flags->add("--output,-o", "/output", "Run folder: checkpoint.pt, train_log.jsonl, config.json, train_summary.json");
@@ -44,7 +90,7 @@ void add_train(CLI::App& app) {
   flags->add("--batch-size", "/batch_size", "Slices per step");
   flags->add("--patch-size", "/patch_size", "Resize slices to this square size; 0 keeps the native size");
   flags->add("--normalization", "/normalization", "Per-volume intensity normalisation: zscore | minmax | none");
-  flags->add_switch("--no-augment", "/augment/enabled", "Disable augmentation (rot90/flip, rotation, scaling)", false);
+  add_augment_flags(*flags);
   flags->add("--val-split", "/validation/split",
              "Validate during training on fold 0's 'val' cases of the data's splits.json (preprocess writes it): val | "
              "\"\" (off); they are left out of training, and checkpoint_best.pt keeps the best validation DSC");

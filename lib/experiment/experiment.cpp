@@ -197,9 +197,14 @@ Experiment load_experiment(const fs::path& file, const fs::path& work_dir, const
             settings["loss"] = loss;
             settings["seed"] = seed;
             settings["data"] = data;
-            reject_unknown_keys(settings, to_json(TrainConfig{}),
-                                fmt::format("{} (train settings of {} x {} x {})", file.string(), dataset_name,
-                                            model_name, loss_name));
+            const std::string source = fmt::format("{} (train settings of {} x {} x {})", file.string(),
+                                                   dataset_name, model_name, loss_name);
+            try {
+              settings = upgrade_legacy_train_settings(settings);  // augment.rot90_flip, the key before the split
+            } catch (const UserError& e) {
+              throw UserError(source + ": " + e.what());
+            }
+            reject_unknown_keys(settings, to_json(TrainConfig{}), source);
             RunSpec run;
             run.train = train_config_from_json(settings, file.string());
             run.data = data;

@@ -202,9 +202,14 @@ json process_case(const DatasetPlan& plan, const PreprocessConfig& config, const
   // ---- intensities, statistics, files
   const CaseFiles files = case_files(plan, src, src.folder);
   json channel_stats;
-  const auto normalized = normalize_image(recipe, image.voxels, source.type_max, channel_stats);
-  for (int64_t c = 0; c < normalized.size(0); ++c)
-    write_image_volume(root / files.images[static_cast<std::size_t>(c)], normalized[c], image.geometry);
+  image.voxels = normalize_image(recipe, image.voxels, source.type_max, channel_stats);
+  if (pads_to_square(recipe)) {
+    image = pad_inplane(image, config.size, config.size, 0.0);
+    if (has_label) label = pad_inplane(label, config.size, config.size, 0.0);
+    entry["padded_to"] = grid_json(grid_of(image));
+  }
+  for (int64_t c = 0; c < image.voxels.size(0); ++c)
+    write_image_volume(root / files.images[static_cast<std::size_t>(c)], image.voxels[c], image.geometry);
   entry["channels"] = channel_stats;
   if (has_label) {
     const auto counts = torch::bincount(label.voxels.reshape({-1}), /*weights=*/{},

@@ -25,6 +25,26 @@ std::string to_string(Interpolation i) {
   return "?";
 }
 
+Grid grid_with_longer_side(const Grid& g, int64_t n) {
+  const double scale = static_cast<double>(n) / static_cast<double>(std::max(g.size[0], g.size[1]));
+  const auto side = [&](int64_t s) { return std::max<int64_t>(1, std::llround(static_cast<double>(s) * scale)); };
+  return grid_with_inplane_size(g, side(g.size[0]), side(g.size[1]));
+}
+
+Volume pad_inplane(const Volume& v, int64_t nx, int64_t ny, double value) {
+  const int64_t w = v.voxels.size(3), h = v.voxels.size(2);
+  const int64_t left = (nx - w) / 2, top = (ny - h) / 2;
+  Volume out;
+  out.voxels = torch::constant_pad_nd(v.voxels, {left, nx - w - left, top, ny - h - top}, value);
+  out.geometry = v.geometry;
+  // origin' = origin - D * (left * sx, top * sy, 0): index (left, top) of the padded grid is
+  // index (0, 0) of the original.
+  for (int row = 0; row < 3; ++row)
+    out.geometry.origin[row] -= v.geometry.direction[3 * row + 0] * static_cast<double>(left) * v.geometry.spacing[0] +
+                                v.geometry.direction[3 * row + 1] * static_cast<double>(top) * v.geometry.spacing[1];
+  return out;
+}
+
 bool same_grid(const Grid& a, const Grid& b) {
   if (a.size != b.size) return false;
   for (int i = 0; i < 3; ++i)

@@ -46,6 +46,15 @@ Grid grid_with_spacing(const Grid& g, const std::array<double, 3>& spacing);
 // The in-plane spacing becomes extent / n, so a resized image keeps its physical size.
 Grid grid_with_inplane_size(const Grid& g, int64_t nx, int64_t ny);
 
+// The grid of `g` scaled so that its longer in-plane side has n voxels, aspect ratio kept (the
+// shorter side rounded); z is kept. Same physical extent, as grid_with_inplane_size.
+Grid grid_with_longer_side(const Grid& g, int64_t n);
+
+// `v` ([C, Z, Y, X]) padded in-plane to nx x ny voxels with `value`, the padding split evenly
+// (the extra voxel of an odd split after the image); the origin moves so that every original
+// voxel keeps its place in the world, so resampling from the padded grid is resampling from `v`.
+Volume pad_inplane(const Volume& v, int64_t nx, int64_t ny, double value);
+
 // Whether two grids are the same (sizes equal, spacing and origin within 1e-9).
 bool same_grid(const Grid& a, const Grid& b);
 

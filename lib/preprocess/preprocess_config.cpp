@@ -27,6 +27,7 @@ json to_json(const PreprocessConfig& c) {
           {"input", c.input},
           {"output", c.output},
           {"size", c.size},
+          {"resize", c.resize},
           {"volume_size", c.volume_size},
           {"spacing", c.spacing},
           {"interpolation", c.interpolation},
@@ -54,6 +55,7 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
     c.input = j.at("input").get<std::string>();
     c.output = j.at("output").get<std::string>();
     c.size = j.at("size").get<int64_t>();
+    c.resize = j.at("resize").get<std::string>();
     c.volume_size = j.at("volume_size").get<int64_t>();
     c.spacing = j.at("spacing").get<std::vector<double>>();
     c.interpolation = j.at("interpolation").get<std::string>();
@@ -80,6 +82,8 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
   if (c.input.empty()) throw UserError(source + ": preprocess needs the raw dataset folder (--input)");
   if (c.output.empty()) throw UserError(source + ": preprocess needs an output folder (--output)");
   if (c.size < 0 || c.size == 1 || c.size > 8192) throw UserError(source + ": size must be 0 (native) or 2..8192");
+  if (c.resize != "stretch" && c.resize != "pad")
+    throw UserError(source + ": resize must be stretch (each axis to size) or pad (aspect kept, padded to a square)");
   if (c.volume_size < 0 || c.volume_size == 1 || c.volume_size > 8192)
     throw UserError(source + ": volume_size must be 0 (native) or 2..8192");
   if (!c.spacing.empty() && c.spacing.size() != 3)
@@ -110,6 +114,8 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
 json case_identity_of(const PreprocessConfig& c) {
   json j = to_json(c);
   for (const char* key : {"input", "output", "seed", "val_fraction", "test_fraction", "threads"}) j.erase(key);
+  // The default before the option existed: cases made then stay valid (and are reused).
+  if (c.resize == "stretch") j.erase("resize");
   j["pipeline_version"] = 1;  // bump when the processing of a case changes
   return j;
 }

@@ -21,6 +21,11 @@ struct PreprocessConfig {
 
   // 2-D images are resized to size x size (0 keeps each image's native size).
   int64_t size = 224;
+  // How: "stretch" scales each axis on its own (a 181x217 image is squashed into the square, as
+  // the paper datasets' published pipelines do); "pad" keeps the aspect ratio, scales the longer
+  // side to `size` and pads the shorter one on both sides (images with 0 after normalisation,
+  // labels with background); predict resamples back through the same grid.
+  std::string resize = "stretch";
   // 3-D volumes keep their in-plane size by default (0), so that per-volume metrics are
   // computed at the native resolution as in TransUNet; N resamples each slice to N x N.
   int64_t volume_size = 0;

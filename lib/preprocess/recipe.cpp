@@ -136,9 +136,14 @@ Grid target_grid(const PreprocessRecipe& recipe, const Grid& g) {
     if (!config.spacing.empty()) target = grid_with_spacing(target, {config.spacing[0], config.spacing[1], config.spacing[2]});
     if (config.volume_size > 0) target = grid_with_inplane_size(target, config.volume_size, config.volume_size);
   } else if (config.size > 0) {
-    target = grid_with_inplane_size(target, config.size, config.size);
+    target = config.resize == "pad" ? grid_with_longer_side(target, config.size)
+                                    : grid_with_inplane_size(target, config.size, config.size);
   }
   return target;
+}
+
+bool pads_to_square(const PreprocessRecipe& recipe) {
+  return !recipe.volumetric && recipe.config.size > 0 && recipe.config.resize == "pad";
 }
 
 torch::Tensor normalize_image(const PreprocessRecipe& recipe, const torch::Tensor& image, double type_max, json& stats) {
@@ -171,6 +176,7 @@ PreparedImage prepare_image(const PreprocessRecipe& recipe, const std::vector<fs
     image = resample(image, target, parse_interpolation(recipe.config.interpolation), recipe.config.antialias);
   json stats;
   out.image = {normalize_image(recipe, image.voxels, source.type_max, stats), image.geometry};
+  if (pads_to_square(recipe)) out.image = pad_inplane(out.image, recipe.config.size, recipe.config.size, 0.0);
   return out;
 }
 

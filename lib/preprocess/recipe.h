@@ -48,13 +48,17 @@ SourceImage read_source_image(const PreprocessRecipe& recipe, const std::vector<
 // The grid a (reoriented, when the recipe reorients) image of grid `g` is resampled onto.
 Grid target_grid(const PreprocessRecipe& recipe, const Grid& g);
 
+// Whether images end padded to config.size x config.size (2-D, resize "pad"): after
+// normalisation, with pad_inplane (0 for images, background for labels).
+bool pads_to_square(const PreprocessRecipe& recipe);
+
 // Each channel of `image` ([C, Z, Y, X]) normalised by its intensity mode; `stats` receives one
 // object per channel (the clipping bounds and statistics the manifest records).
 torch::Tensor normalize_image(const PreprocessRecipe& recipe, const torch::Tensor& image, double type_max,
                               json& stats);
 
 // The whole image path of `preprocess` for an image without a label (predict): read,
-// reorient, resample, normalise. `original` is the grid of the files, where predictions go back.
+// reorient, resample, normalise, pad. `original` is the grid of the files, where predictions go back.
 struct PreparedImage {
   Volume image;  // normalised, on the target grid
   Grid original;

@@ -36,8 +36,20 @@ json to_json(const TrainConfig& c) {
           {"channels_last", c.channels_last}};
 }
 
-TrainConfig train_config_from_json(const json& given, const std::string& source) {
+json upgrade_legacy_train_settings(json settings) {
+  if (settings.is_object() && settings.contains("augment"))
+    settings["augment"] = upgrade_legacy_augment(settings["augment"]);
+  return settings;
+}
+
+TrainConfig train_config_from_json(const json& given_as_written, const std::string& source) {
   const json defaults = to_json(TrainConfig{});
+  json given;
+  try {
+    given = upgrade_legacy_train_settings(given_as_written);  // before the defaults fill in the new keys
+  } catch (const UserError& e) {
+    throw UserError(source + ": " + e.what());
+  }
   reject_unknown_keys(given, defaults, source);
   const json j = merge_json(defaults, given);
   TrainConfig c;
@@ -60,7 +72,11 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
     c.batch_size = j.at("batch_size").get<int64_t>();
     c.patch_size = j.at("patch_size").get<int64_t>();
     c.normalization = parse_normalization(j.at("normalization").get<std::string>());
-    c.augment = augment_options_from_json(j.at("augment"));
+    try {
+      c.augment = augment_options_from_json(j.at("augment"));
+    } catch (const UserError& e) {
+      throw UserError(source + ": " + e.what());
+    }
     const auto& v = j.at("validation");
     c.validation = {v.at("split").get<std::string>(), v.at("fraction").get<double>(), v.at("every").get<int64_t>(),
                     v.at("slices").get<int64_t>()};
@@ -97,6 +113,8 @@ TrainConfig train_config_from_json(const json& given, const std::string& source)
 
 json without_runtime_settings(json train_config) {
   for (const char* key : {"threads", "device", "checkpoint_every", "log_every", "channels_last"}) train_config.erase(key);
+  // Augmentation settings added later enter only when used, so older runs keep their identity.
+  if (train_config.contains("augment")) train_config["augment"] = augment_identity(train_config["augment"]);
   if (train_config.contains("validation") && train_config["validation"].is_object()) {
     json& v = train_config["validation"];
     v.erase("every");

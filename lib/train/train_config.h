@@ -56,8 +56,13 @@ struct TrainConfig {
 };
 
 json to_json(const TrainConfig& c);
-// Keys missing from `j` take their defaults; unknown keys are an error naming `source`.
+// Keys missing from `j` take their defaults; unknown keys are an error naming `source`. Keys
+// renamed since are read as their new names first (upgrade_legacy_train_settings).
 TrainConfig train_config_from_json(const json& j, const std::string& source);
+// Train settings as written (a config file, an experiment's "train" blocks, a checkpoint's
+// record) with old keys replaced by what replaced them: augment.rot90_flip (upgrade_legacy_augment).
+// Apply it before merging into the defaults, whose new keys would otherwise hide the old one.
+json upgrade_legacy_train_settings(json settings);
 
 // The keys that define what is trained (not where or how fast): checkpoints must agree on
 // these to be resumed, and experiment ids hash them. `precision` is part of it (bf16 rounds
@@ -70,7 +75,8 @@ json identity_of(const TrainConfig& c);
 // often and on how many slices validation scores): the one list that identity_of and the
 // report's grouping of results by training run share. Which cases validation holds out changes
 // what is trained; with validation off the key is dropped, so runs keep the identity they had
-// before validation existed.
+// before validation existed. Likewise augmentation settings enter only as far as they differ
+// from those that existed before the per-axis split and the intensity transforms (augment_identity).
 json without_runtime_settings(json train_config);
 
 // Steps between validations: validation.every, or checkpoint_every when that is 0.

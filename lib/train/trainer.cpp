@@ -113,6 +113,8 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     fmt::print(stderr, "{}\n", warning);
   const auto dataset = open_dataset(config.data, config.split);
   const DatasetInfo& info = dataset->info();
+  if (const auto warning = mirroring_warning(config.augment, info.class_names); !warning.empty())
+    fmt::print(stderr, "{}\n", warning);
 
   SlicePool pool;
   try {

@@ -110,7 +110,7 @@ void check_same_header(const Geometry& a, const Geometry& b) {
 
 }  // namespace
 
-TEST_CASE("predict: inputs are grouped by nnU-Net's channel suffix; gaps and clashes are errors") {
+TEST_CASE("predict: inputs are grouped by nnU-Net's channel suffix, gaps and clashes are errors") {
   TempDir dir("predict_inputs");
   for (const char* name : {"a_0000.nii.gz", "a_0001.nii.gz", "b.png", "c_0000.nrrd", "notes.txt"})
     write_text_atomic(dir.path / name, "x");
@@ -260,9 +260,12 @@ TEST_CASE("predict: where preprocess resampled, labels are resampled back onto t
   }
 }
 
-TEST_CASE("predict: 2-D images come back as PNG label maps of their own width and height") {
-  // Non-square grey PNGs in nnU-Net's 2-D layout, squashed to 16x16 by preprocess --size 16.
-  TempDir work("predict_2d");
+namespace {
+
+// Non-square grey PNGs in nnU-Net's 2-D layout, brought to 16x16 by preprocess --size 16:
+// squashed (stretch), or scaled to 16x11 and padded (pad, aspect kept); predicted back at 40x28.
+void check_2d_round_trip(const std::string& resize) {
+  TempDir work("predict_2d_" + resize);
   const fs::path raw = work.path / "raw";
   constexpr int64_t kW = 40, kH = 28;
   write_json_atomic(raw / "dataset.json", {{"channel_names", {{"0", "grey"}}},
@@ -287,8 +290,18 @@ TEST_CASE("predict: 2-D images come back as PNG label maps of their own width an
   p.input = raw.string();
   p.output = (work.path / "prep").string();
   p.size = 16;
+  p.resize = resize;
   p.threads = 1;
   run_preprocess(p);
+  if (resize == "pad") {
+    // 40x28 scaled to 16x11, padded with 2 rows above and 3 below: background there.
+    const Volume label = read_label_volume(work.path / "prep" / "labelsTr" / "img0.nii.gz");
+    REQUIRE(label.voxels.size(2) == 16);
+    CHECK(label.voxels.index({0, 0, torch::indexing::Slice(0, 2)}).sum().item<int64_t>() == 0);
+    CHECK(label.voxels.index({0, 0, torch::indexing::Slice(13, 16)}).sum().item<int64_t>() == 0);
+    const Volume image = read_image_volume(work.path / "prep" / "imagesTr" / "img0_0000.nii.gz");
+    CHECK(image.voxels.index({0, 0, torch::indexing::Slice(0, 2)}).abs().max().item<float>() == 0.0f);
+  }
   train_box_model(p.output, work.path / "run");
 
   run_predict(predict_config(checkpoint_path(work.path / "run"), raw / "imagesTs", work.path / "pred"));
@@ -306,7 +319,14 @@ TEST_CASE("predict: 2-D images come back as PNG label maps of their own width an
   s.output = (work.path / "score.json").string();
   s.hd95 = "off";
   for (const auto& [id, dsc] : case_dsc(run_score(s))) {
-    MESSAGE(id << ": DSC " << dsc << " at the original 40x28");
+    MESSAGE(id << ": DSC " << dsc << " at the original 40x28 (" << resize << ")");
     CHECK(dsc > 0.5);  // the box, found at 16x16, lands on the right pixels of the original image
   }
+}
+
+}  // namespace
+
+TEST_CASE("predict: 2-D images come back as PNG label maps of their own width and height") {
+  SUBCASE("stretched to the square") { check_2d_round_trip("stretch"); }
+  SUBCASE("aspect kept, padded to the square") { check_2d_round_trip("pad"); }
 }

@@ -52,7 +52,7 @@ TEST_CASE("reorient: a volume stored right-to-left and anterior-to-posterior fli
       for (int64_t x = 0; x < 3; ++x) CHECK(at3(out.voxels, z, y, x) == at3(v.voxels, z, 1 - y, 2 - x));
 }
 
-TEST_CASE("reorient: permuted axes are transposed back; labels stay integers") {
+TEST_CASE("reorient: permuted axes are transposed back, labels stay integers") {
   Volume v;
   v.voxels = coded(1, 3, 2).to(torch::kInt64);  // nx = 2, ny = 3
   // Index axis 0 points along world y (Posterior), axis 1 along world x (Left).
@@ -85,7 +85,35 @@ TEST_CASE("grids keep the physical extent") {
   CHECK(iso.geometry.origin[2] == doctest::Approx(-0.5));
 }
 
-TEST_CASE("resample: a linear ramp is reproduced; labels use nearest neighbour") {
+TEST_CASE("aspect-preserving resize: the longer side to n, padding that keeps every voxel's place in the world") {
+  Volume v;
+  v.voxels = torch::arange(12, torch::kFloat32).reshape({1, 1, 3, 4});  // 4 wide, 3 high
+  v.geometry.spacing = {0.5, 0.5, 1.0};
+  v.geometry.origin = {10.0, 20.0, 0.0};
+  v.geometry.direction = {0, -1, 0, 1, 0, 0, 0, 0, 1};  // rotated in-plane: the origin shift must follow it
+  const prep::Grid g = prep::grid_with_longer_side(prep::grid_of(v), 8);
+  CHECK(g.size == std::array<int64_t, 3>{8, 6, 1});  // 3 * 8 / 4 = 6: aspect kept
+  const Volume padded = prep::pad_inplane(v, 6, 6, -1.0);
+  REQUIRE(padded.voxels.sizes() == torch::IntArrayRef({1, 1, 6, 6}));
+  // Padding 1 left, 1 right; 1 top, 2 bottom (the odd voxel after the image).
+  CHECK(torch::equal(padded.voxels.index({0, 0, torch::indexing::Slice(1, 4), torch::indexing::Slice(1, 5)}), v.voxels[0][0]));
+  CHECK(padded.voxels[0][0][0][0].item<float>() == -1.0f);
+  CHECK(padded.voxels[0][0][5][5].item<float>() == -1.0f);
+  // World position of index (i, j, 0): origin + D * (i sx, j sy, 0), by hand for both grids.
+  const auto world = [](const mis::Geometry& geo, double i, double j) {
+    std::array<double, 3> p{};
+    for (int r = 0; r < 3; ++r)
+      p[r] = geo.origin[r] + geo.direction[3 * r] * i * geo.spacing[0] + geo.direction[3 * r + 1] * j * geo.spacing[1];
+    return p;
+  };
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 3; ++j) {
+      const auto a = world(v.geometry, i, j), b = world(padded.geometry, i + 1, j + 1);
+      for (int r = 0; r < 3; ++r) CHECK(a[r] == doctest::Approx(b[r]));
+    }
+}
+
+TEST_CASE("resample: a linear ramp is reproduced, labels use nearest neighbour") {
   Volume v;
   v.voxels = torch::arange(8, torch::kFloat32).reshape({1, 1, 1, 8}).repeat({1, 1, 2, 1});  // value = x
   const prep::Grid fine = prep::grid_with_inplane_size(prep::grid_of(v), 16, 4);
