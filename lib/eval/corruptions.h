@@ -21,7 +21,9 @@
 //                reflected as scipy.ndimage's "reflect"); deterministic, the seed is unused
 //   gamma        contrast shift x' = lo + R * u^(1 + level), u = (x - lo)/R: level > 0 darkens
 //                mid-tones, -1 < level < 0 brightens them; deterministic
-// No type clips its output to [lo, hi] except salt_pepper and poisson, which stay inside it.
+// No type clips its output to [lo, hi]: salt_pepper stays inside it by construction, poisson
+// stays >= lo but exceeds hi where a count exceeds its mean at hi (about half of those voxels),
+// gaussian and speckle leave it on both sides at large levels (tests/peers/check_noise.py).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
+
 
 def binary():
     """The mis-spectral binary: argv[1], else $MIS_BIN."""
@@ -76,6 +78,31 @@ class Tally:
                     self.worst[what] = max(self.worst.get(what, 0.0), diff / allowed)
         if not ok:
             raise Mismatch(f"{what}: {case}: mis-spectral {ours!r} vs peer {theirs!r} (tolerance {rel:g} relative)")
+        self._count(what)
+
+    def close_all(self, what, case, ours, theirs, rel=1e-6, abs_tol=1e-12):
+        """close() for every element of two arrays of one shape (vectorised); the first disagreeing
+        element raises Mismatch with its index. Counts one value per element."""
+        ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
+        if ours.shape != theirs.shape:
+            raise Mismatch(f"{what}: {case}: mis-spectral shape {ours.shape} vs peer {theirs.shape}")
+        diff = np.abs(ours - theirs)
+        allowed = np.maximum(rel * np.maximum(np.abs(ours), np.abs(theirs)), abs_tol)
+        bad = ~(diff <= allowed)
+        if bad.any():
+            idx = np.unravel_index(int(np.argmax(bad)), bad.shape)
+            raise Mismatch(f"{what}: {case}, element {tuple(int(i) for i in idx)}: mis-spectral "
+                           f"{ours[idx]!r} vs peer {theirs[idx]!r} (tolerance {rel:g} relative, {abs_tol:g} absolute)")
+        if diff.size and diff.max() > 0:
+            self.worst[what] = max(self.worst.get(what, 0.0), float((diff / allowed).max()))
+        self.counts[what] = self.counts.get(what, 0) + diff.size
+
+    def within(self, what, case, value, expected, bound):
+        """|value - expected| <= bound (a statistic against its sampling bound)."""
+        if not abs(value - expected) <= bound:
+            raise Mismatch(f"{what}: {case}: mis-spectral {value!r} vs expected {expected!r} +- {bound:.3g}")
+        if bound > 0:
+            self.worst[what] = max(self.worst.get(what, 0.0), abs(value - expected) / bound)
         self._count(what)
 
     def equal(self, what, case, ours, theirs):

@@ -30,6 +30,20 @@ MUTANTS = {
     "spectral: real-imag computed as complex": ("spectral", "mode real-imag"),
     "spectral: one gradient element x (1 + 1e-7)": ("spectral", "d loss / d logits (float64)"),
     "spectral: background always included": ("spectral", "background off"),
+    "noise: level 0 not the identity (one voxel 1 ulp off)": ("noise", "level 0: output identical"),
+    "noise: gaussian sd x 1.05": ("noise", "gaussian: residual sd"),
+    "noise: gaussian from another stream (numpy normal, same sd)": ("noise", "gaussian: replay"),
+    "noise: gaussian, one voxel x (1 + 5e-7)": ("noise", "gaussian: replay"),
+    "noise: salt_pepper level x 1.25": ("noise", "salt_pepper: fraction replaced"),
+    "noise: salt_pepper always salt (hi)": ("noise", "salt_pepper: share set to hi"),
+    "noise: speckle on x instead of x - lo": ("noise", "speckle: (x' - x)/((x - lo) level) sd"),
+    "noise: poisson clipped to hi": ("noise", "poisson: replay"),
+    "noise: poisson with P = 1/level": ("noise", "poisson: sum((k - uP)^2) = sum(uP)"),
+    "noise: blur sigma x 1.02": ("noise", "blur vs scipy.ndimage.gaussian_filter"),
+    "noise: blur with scipy's 'mirror' border": ("noise", "blur vs scipy.ndimage.gaussian_filter"),
+    "noise: gamma exponent 1/(1 + level)": ("noise", "gamma: lo + R u^(1 + level)"),
+    "noise: seed ignored (always 0)": ("noise", "gaussian: replay"),
+    "noise: corruption_seed ignores the case id": ("noise", "another seed (case_b vs case_a)"),
 }
 
 WRAPPER = r'''#!{python}
@@ -56,6 +70,61 @@ if args[0] == "spectral":  # mis_peers_probe spectral IN JOBS OUT
         g.flat[int(abs(g).argmax())] *= 1 + 1e-7
         np.savez(args[3], **out)
     sys.exit(rc)
+if args[0] == "corrupt":  # mis_peers_probe corrupt IN JOBS OUT
+    import numpy as np
+    from scipy import ndimage
+    jobs = json.load(open(args[2]))
+    for job in jobs:
+        if mutant == "noise: salt_pepper level x 1.25" and job["type"] == "salt_pepper":
+            job["level"] = min(1.0, job["level"] * 1.25)
+        if mutant == "noise: poisson with P = 1/level" and job["type"] == "poisson":
+            job["level"] = job["level"] ** 0.5
+        if mutant == "noise: blur sigma x 1.02" and job["type"] == "blur":
+            job["level"] *= 1.02
+        if mutant == "noise: seed ignored (always 0)":
+            job["seed"] = 0
+            job.pop("case", None)
+        if mutant == "noise: corruption_seed ignores the case id" and "case" in job:
+            job["case"] = "same"
+    json.dump(jobs, open(args[2], "w"))
+    rc = subprocess.call([real] + args)
+    if rc != 0:
+        sys.exit(rc)
+    inp, out = dict(np.load(args[1])), dict(np.load(args[3]))
+    first = True
+    for job in json.load(open(args[2])):
+        x = inp[job["input"]].astype(np.float64)
+        o = out[job["name"]].astype(np.float64)
+        lo, hi, kind, level = x.min(), x.max(), job["type"], job["level"]
+        if level == 0 or hi == lo:
+            if mutant.startswith("noise: level 0") and level == 0 and first:
+                out[job["name"]].flat[0] = np.nextafter(out[job["name"]].flat[0], np.float32(np.inf))
+                first = False
+            continue
+        r = hi - lo
+        if kind == "gaussian" and mutant == "noise: gaussian sd x 1.05":
+            o = x + 1.05 * (o - x)
+        if kind == "gaussian" and mutant == "noise: gaussian from another stream (numpy normal, same sd)":
+            o = x + np.random.default_rng(1).normal(0, level * r, x.shape)
+        if kind == "gaussian" and mutant == "noise: gaussian, one voxel x (1 + 5e-7)" and first:
+            o.flat[0] *= 1 + 5e-7
+            first = False
+        if kind == "salt_pepper" and mutant == "noise: salt_pepper always salt (hi)":
+            o[(o == lo) & (x != lo)] = hi
+        if kind == "speckle" and mutant == "noise: speckle on x instead of x - lo":
+            ok = x != lo
+            o[ok] = x[ok] + (o - x)[ok] * x[ok] / (x - lo)[ok]
+        if kind == "poisson" and mutant == "noise: poisson clipped to hi":
+            o = np.minimum(o, hi)
+        if kind == "blur" and mutant == "noise: blur with scipy's 'mirror' border":
+            for c in range(x.shape[0]):
+                for z in range(x.shape[1]):
+                    o[c, z] = ndimage.gaussian_filter(x[c, z], level, mode="mirror", truncate=4.0)
+        if kind == "gamma" and mutant == "noise: gamma exponent 1/(1 + level)":
+            o = lo + r * np.clip((x - lo) / r, 0, 1) ** (1 / (1 + level))
+        out[job["name"]] = o.astype(np.float32)  # float32 values round-trip: unchanged where not mutated
+    np.savez(args[3], **out)
+    sys.exit(0)
 rc = subprocess.call([real] + args)
 out = None
 for flag in ("-o", "--out"):
@@ -121,7 +190,7 @@ def main():
         d = tempfile.mkdtemp(prefix="mis_mutant_")
         atexit.register(shutil.rmtree, d, True)
         wrapper = os.path.join(d, "mis-spectral")
-        target = probe if check == "spectral" else real
+        target = probe if check in ("spectral", "noise") else real
         with open(wrapper, "w") as f:
             f.write(WRAPPER.format(python=sys.executable, real=target, mutant=name))
         os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IEXEC)

@@ -10,6 +10,12 @@
 //   mis_peers_probe fft2 IN.npz OUT.npz
 //     For every array X of IN: "<X>/re" and "<X>/im" of torch::fft::fft2(X, norm "ortho") in
 //     float64, the call the spectral loss makes.
+//   mis_peers_probe corrupt IN.npz JOBS.json OUT.npz
+//     For each job {"name", "input", "type", "level", "seed", "case" (optional)}: corrupt(IN's
+//     "<input>" [C, Z, Y, X], type, level, seed) (lib/eval/corruptions.h), written as OUT's
+//     "<name>" (float32). With "case", the seed is corruption_seed(seed, case, type, level), as
+//     `eval --noise` draws it.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -19,6 +25,7 @@
 #include <torch/torch.h>
 
 #include "core/json.h"
+#include "eval/corruptions.h"
 #include "losses/spectral.h"
 #include "models/npz.h"
 
@@ -64,6 +71,22 @@ int fft2(const std::string& in, const std::string& out) {
   return 0;
 }
 
+int corrupt(const std::string& in, const std::string& jobs_file, const std::string& out) {
+  const auto arrays = mis::read_npz(in);
+  std::ifstream f(jobs_file);
+  const mis::json jobs = mis::json::parse(f);
+  std::map<std::string, torch::Tensor> results;
+  for (const auto& job : jobs) {
+    const auto type = mis::parse_corruption(job.at("type").get<std::string>());
+    const double level = job.at("level").get<double>();
+    auto seed = job.at("seed").get<std::uint64_t>();
+    if (job.contains("case")) seed = mis::corruption_seed(seed, job["case"].get<std::string>(), type, level);
+    results[job.at("name").get<std::string>()] = mis::corrupt(arrays.at(job.at("input").get<std::string>()), type, level, seed);
+  }
+  mis::write_npz(out, results);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +95,10 @@ int main(int argc, char** argv) {
     const std::string what = argc > 1 ? argv[1] : "";
     if (what == "spectral" && argc == 5) return spectral(argv[2], argv[3], argv[4]);
     if (what == "fft2" && argc == 4) return fft2(argv[2], argv[3]);
-    std::fprintf(stderr, "usage: mis_peers_probe spectral IN.npz JOBS.json OUT.npz | fft2 IN.npz OUT.npz\n");
+    if (what == "corrupt" && argc == 5) return corrupt(argv[2], argv[3], argv[4]);
+    std::fprintf(stderr,
+                 "usage: mis_peers_probe spectral IN.npz JOBS.json OUT.npz | fft2 IN.npz OUT.npz | "
+                 "corrupt IN.npz JOBS.json OUT.npz\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mis_peers_probe: %s\n", e.what());
