@@ -98,6 +98,31 @@ prep::PreprocessRecipe as_stored(const PredictInput& input, int channels) {
   return r;
 }
 
+// `v` ([K, Z, Y, X]) with one more voxel on every side, a copy of its neighbour, and the origin
+// moved so that every voxel keeps its place. Resampling reads outside the grid as 0: where the
+// training grid's rounded size ends up to half a voxel short of the image's extent, the image's
+// outermost voxels would get probability 0 for every class, and background by the argmax.
+Volume with_replicated_border(const Volume& v) {
+  Volume out;
+  out.voxels = torch::replication_pad3d(v.voxels.unsqueeze(0), {1, 1, 1, 1, 1, 1}).squeeze(0);
+  out.geometry = v.geometry;
+  for (int row = 0; row < 3; ++row)
+    for (int axis = 0; axis < 3; ++axis)
+      out.geometry.origin[row] -= v.geometry.direction[3 * row + axis] * v.geometry.spacing[axis];
+  return out;
+}
+
+// A folder that preprocess wrote (its dataset.json says so): its images are already prepared.
+bool written_by_preprocess(const fs::path& folder) {
+  const fs::path dataset_json = folder / "dataset.json";
+  if (!fs::is_regular_file(dataset_json)) return false;
+  try {
+    return read_json_file(dataset_json).contains("preprocessed_by");
+  } catch (const UserError&) {
+    return false;
+  }
+}
+
 bool same_geometry(const prep::Grid& a, const prep::Grid& b) {
   if (!prep::same_grid(a, b)) return false;
   for (int i = 0; i < 9; ++i)
@@ -112,12 +137,12 @@ json grid_json(const prep::Grid& g) {
 
 }  // namespace
 
-std::vector<PredictInput> list_predict_inputs(const fs::path& input) {
+std::vector<PredictInput> list_predict_inputs(const fs::path& input, int channels) {
   if (fs::is_regular_file(input)) {
     if (!is_image_file(input))
       fail_file(input, "is not an image this tool reads (NIfTI, NRRD, MHA, PNG, JPEG, TIFF or BMP)");
     std::string id = prep::stem_of(input);
-    if (std::smatch m; std::regex_match(id, m, kChannelSuffix)) id = m[1].str();
+    if (std::smatch m; std::regex_match(id, m, kChannelSuffix) && std::stoi(m[2].str()) < channels) id = m[1].str();
     return {make_input(id, {input})};
   }
   require_exists(input, "expected a folder of images, one image file, or a dataset folder with imagesTs");
@@ -125,16 +150,22 @@ std::vector<PredictInput> list_predict_inputs(const fs::path& input) {
   const auto files = prep::list_files(folder, all_extensions());
   if (files.empty())
     fail_file(folder, "holds no images (NIfTI, NRRD, MHA, PNG, JPEG, TIFF or BMP); point --input at the images");
-  std::map<std::string, std::map<int, fs::path>> channels;
+  std::map<std::string, std::map<int, fs::path>> by_case;
   std::vector<PredictInput> inputs;
   for (const auto& file : files) {
     const std::string stem = prep::stem_of(file);
-    if (std::smatch m; std::regex_match(stem, m, kChannelSuffix))
-      channels[m[1].str()][std::stoi(m[2].str())] = file;
-    else
+    // A suffix below the model's channel count names a channel (nnU-Net's naming); any other
+    // number is part of the case id (AMOS' amos_0001.nii.gz, a video's frame_0042.png).
+    if (std::smatch m; std::regex_match(stem, m, kChannelSuffix) && std::stoi(m[2].str()) < channels) {
+      const auto [it, fresh] = by_case[m[1].str()].emplace(std::stoi(m[2].str()), file);
+      if (!fresh)
+        fail_file(folder, fmt::format("{} and {} are both channel {} of case {}; keep one", it->second.string(),
+                                      file.string(), m[2].str(), m[1].str()));
+    } else {
       inputs.push_back(make_input(stem, {file}));
+    }
   }
-  for (auto& [id, by_index] : channels) {
+  for (auto& [id, by_index] : by_case) {
     std::vector<fs::path> ordered;
     for (int c = 0; c < static_cast<int>(by_index.size()); ++c) {
       if (!by_index.count(c))
@@ -160,7 +191,7 @@ json run_predict(const PredictConfig& config) {
     throw UserError("predict: this binary was built without ITK, which reads NIfTI and image files; use a build with "
                     "ITK (make)");
   // Cheap checks first: a wrong path fails before a model is loaded.
-  const auto inputs = list_predict_inputs(config.input);
+  require_exists(config.input, "expected a folder of images, one image file, or a dataset folder with imagesTs");
   refuse_output_over_inputs(output, {config.input, config.checkpoint}, "--output");
   require_replaceable_output(output, "predict", "--output");
 
@@ -172,13 +203,27 @@ json run_predict(const PredictConfig& config) {
   settings.mirror_tta = config.tta;
   const auto recipe = recipe_for(command.inference.loaded.meta, config.checkpoint);
   const int channels = command.inference.loaded.spec.in_channels;
+  const auto inputs = list_predict_inputs(config.input, channels);
+  // Images preprocess already prepared would be prepared twice (a CT window applied to [0, 1]
+  // values leaves a constant image): silent nonsense, so refused.
+  const fs::path listed = fs::is_directory(fs::path(config.input) / "imagesTs") ? fs::path(config.input) / "imagesTs"
+                          : fs::is_directory(config.input)                     ? fs::path(config.input)
+                                                                               : fs::path(config.input).parent_path();
+  for (const fs::path& folder : {listed, listed.parent_path()})
+    if (recipe && !folder.empty() && written_by_preprocess(folder))
+      fail_file(config.input, fmt::format("holds images that preprocess already prepared ({}/dataset.json), and predict "
+                                          "prepares its inputs itself; point --input at the raw images, or evaluate "
+                                          "this folder with eval",
+                                          folder.string()));
   const auto& classes = command.classes();
 
   // What the files depend on: a folder that predict left half done with the same identity is
   // resumed; one written with another checkpoint or other settings is not mixed into.
+  // The input's resolved path: predicting another folder into this one is not a resume.
   const json identity = {{"checkpoint_fingerprint", fingerprint_files({config.checkpoint})},
+                         {"input", fs::weakly_canonical(config.input).string()},
                          {"tta", config.tta},
-                         {"precision", to_string(settings.compute.precision)},
+                         {"precision", config.precision},
                          {"save_probabilities", config.save_probabilities},
                          {"recipe", recipe ? to_json(*recipe) : json()}};
   const fs::path summary_path = output / "predict.json";
@@ -227,8 +272,9 @@ json run_predict(const PredictConfig& config) {
     const prep::Grid target = prep::grid_of(prepared.image);
     const bool resampled = !same_geometry(target, prepared.original);
     if (resampled)
-      probabilities =
-          prep::resample({probabilities, target.geometry}, prepared.original, prep::Interpolation::linear, false).voxels;
+      probabilities = prep::resample(with_replicated_border({probabilities, target.geometry}), prepared.original,
+                                     prep::Interpolation::linear, false)
+                          .voxels;
     const auto label_map = probabilities.argmax(0);  // [Z, Y, X] on the input's own grid
     if (config.save_probabilities)
       save_probability_maps(probability_folder, in.id, probabilities, prepared.original.geometry, classes);

@@ -22,10 +22,11 @@ struct PredictInput {
 };
 
 // The images of `input`: a single file, a folder of images, or a dataset folder (its imagesTs).
-// Files named ID_0000, ID_0001, ... are the channels of case ID (nnU-Net's naming); any other
-// image file is a case of its own. A UserError names the path and what was expected when
-// nothing is found or a case lacks a channel.
-std::vector<PredictInput> list_predict_inputs(const std::filesystem::path& input);
+// For a model of `channels` input channels, files named ID_0000 .. ID_<channels-1> are the
+// channels of case ID (nnU-Net's naming); any other image file is a case of its own, its whole
+// name the id (amos_0001.nii.gz for a one-channel model). A UserError names the path and what
+// was expected when nothing is found, a case lacks a channel, or two files claim one.
+std::vector<PredictInput> list_predict_inputs(const std::filesystem::path& input, int channels);
 
 // Runs the whole command: writes OUTPUT/<case> label maps and OUTPUT/predict.json (the summary),
 // resuming a folder that an interrupted predict with the same checkpoint and settings left.

@@ -130,6 +130,11 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     stopped.interrupted = true;
     return stopped;
   }
+  // A quarter turn of a non-square slice changes its shape, and a batch cannot hold both shapes.
+  if (config.augment.enabled && config.augment.rot90 && pool.images.size(2) != pool.images.size(3))
+    throw UserError(fmt::format("{}: slices are {}x{} (width x height), and rot90 augmentation needs square slices; "
+                                "set --patch-size N to resize them, or --rot90 false",
+                                dataset->location(), pool.images.size(3), pool.images.size(2)));
   // Validation: the held-out cases leave the training pool; a fixed subset of their slices is scored.
   SlicePool val_pool;
   std::vector<int64_t> val_slices;

@@ -110,11 +110,11 @@ void check_same_header(const Geometry& a, const Geometry& b) {
 
 }  // namespace
 
-TEST_CASE("predict: inputs are grouped by nnU-Net's channel suffix, gaps and clashes are errors") {
+TEST_CASE("predict: inputs are grouped by nnU-Net's channel suffix below the model's channel count, gaps and clashes are errors") {
   TempDir dir("predict_inputs");
   for (const char* name : {"a_0000.nii.gz", "a_0001.nii.gz", "b.png", "c_0000.nrrd", "notes.txt"})
     write_text_atomic(dir.path / name, "x");
-  const auto inputs = list_predict_inputs(dir.path);
+  const auto inputs = list_predict_inputs(dir.path, 2);
   REQUIRE(inputs.size() == 3);
   CHECK(inputs[0].id == "a");
   CHECK(inputs[0].files.size() == 2);
@@ -122,16 +122,24 @@ TEST_CASE("predict: inputs are grouped by nnU-Net's channel suffix, gaps and cla
   CHECK(inputs[0].output_name == "a.nii.gz");
   CHECK(inputs[1].output_name == "b.png");  // 2-D image formats come back as PNG
   CHECK(inputs[2].output_name == "c.nii.gz");
-  CHECK(list_predict_inputs(dir.path / "a_0001.nii.gz").at(0).id == "a");
+  CHECK(list_predict_inputs(dir.path / "a_0001.nii.gz", 2).at(0).id == "a");
+  // For a one-channel model only _0000 names a channel: amos_0001.nii.gz is case amos_0001.
+  CHECK(list_predict_inputs(dir.path / "a_0001.nii.gz", 1).at(0).id == "a_0001");
+  std::vector<std::string> ids;
+  for (const auto& in : list_predict_inputs(dir.path, 1)) ids.push_back(in.id);
+  CHECK(ids == std::vector<std::string>{"a", "a_0001", "b", "c"});
 
   write_text_atomic(dir.path / "d_0001.nii.gz", "x");
-  CHECK(error_of([&] { list_predict_inputs(dir.path); }).find("case d has no channel 0000") != std::string::npos);
+  CHECK(error_of([&] { list_predict_inputs(dir.path, 2); }).find("case d has no channel 0000") != std::string::npos);
   fs::remove(dir.path / "d_0001.nii.gz");
+  write_text_atomic(dir.path / "a_0000.nii", "x");
+  CHECK(error_of([&] { list_predict_inputs(dir.path, 2); }).find("are both channel 0000 of case a") != std::string::npos);
+  fs::remove(dir.path / "a_0000.nii");
   write_text_atomic(dir.path / "b.nii.gz", "x");
   write_text_atomic(dir.path / "b.jpg", "x");
-  CHECK(error_of([&] { list_predict_inputs(dir.path); }).find("would both be predicted into b.png") != std::string::npos);
-  CHECK(error_of([&] { list_predict_inputs(dir.path / "notes.txt"); }).find("is not an image") != std::string::npos);
-  CHECK(error_of([&] { list_predict_inputs(dir.path / "missing"); }).find("does not exist") != std::string::npos);
+  CHECK(error_of([&] { list_predict_inputs(dir.path, 2); }).find("would both be predicted into b.png") != std::string::npos);
+  CHECK(error_of([&] { list_predict_inputs(dir.path / "notes.txt", 2); }).find("is not an image") != std::string::npos);
+  CHECK(error_of([&] { list_predict_inputs(dir.path / "missing", 2); }).find("does not exist") != std::string::npos);
 }
 
 TEST_CASE("predict: raw scans come back in their own geometry and agree with eval where the grids coincide") {
@@ -198,18 +206,31 @@ TEST_CASE("predict: raw scans come back in their own geometry and agree with eva
     PredictConfig tta = predict_config(checkpoint, raw, work.path / "pred");
     tta.tta = true;
     CHECK(error_of([&] { run_predict(tta); }).find("another checkpoint or other settings") != std::string::npos);
+    // Other images into the same folder are not a resume either.
+    CHECK(error_of([&] { run_predict(predict_config(checkpoint, raw / "imagesTr", work.path / "pred")); })
+              .find("another checkpoint or other settings") != std::string::npos);
+    // Images preprocess already prepared would be prepared twice: refused, naming the way out.
+    CHECK(error_of([&] { run_predict(predict_config(checkpoint, work.path / "prep", work.path / "pred_prep")); })
+              .find("already prepared") != std::string::npos);
     write_text_atomic(work.path / "mine" / "notes.txt", "keep me");
     CHECK(error_of([&] { run_predict(predict_config(checkpoint, raw, work.path / "mine")); }) != "");
     CHECK(read_text_file(work.path / "mine" / "notes.txt") == "keep me");
   }
   SUBCASE("an image with the wrong number of channels is refused, naming the file") {
+    // An RGB image for a one-channel volume model.
+    write_image_2d(work.path / "rgb" / "x.png", torch::zeros({3, kY, kX}, torch::kUInt8));
+    const std::string message =
+        error_of([&] { run_predict(predict_config(checkpoint, work.path / "rgb", work.path / "pred_rgb")); });
+    CHECK(message.find("x.png") != std::string::npos);
+    CHECK(message.find("channel") != std::string::npos);
+    // Numbered files beyond the model's one channel are cases of their own, not a second channel.
     Volume v = read_image_volume(image);
     write_image_volume(work.path / "two" / "x_0000.nii.gz", v.voxels[0], v.geometry);
     write_image_volume(work.path / "two" / "x_0001.nii.gz", v.voxels[0], v.geometry);
-    const std::string message =
-        error_of([&] { run_predict(predict_config(checkpoint, work.path / "two", work.path / "pred_two")); });
-    CHECK(message.find("x_0000.nii.gz") != std::string::npos);
-    CHECK(message.find("channel") != std::string::npos);
+    const json two = run_predict(predict_config(checkpoint, work.path / "two", work.path / "pred_two"));
+    CHECK(two.at("cases").size() == 2);
+    CHECK(torch::equal(read_label_volume(work.path / "pred_two" / "x.nii.gz").voxels,
+                       read_label_volume(work.path / "pred_two" / "x_0001.nii.gz").voxels));
   }
   SUBCASE("mirroring TTA averages the logits of the four flips: a different, valid prediction of the same grid") {
     PredictConfig tta = predict_config(checkpoint, image, work.path / "pred_tta");
