@@ -130,11 +130,6 @@ bool same_geometry(const prep::Grid& a, const prep::Grid& b) {
   return true;
 }
 
-json grid_json(const prep::Grid& g) {
-  return {{"size", g.size}, {"spacing", g.geometry.spacing}, {"origin", g.geometry.origin},
-          {"direction", g.geometry.direction}};
-}
-
 }  // namespace
 
 std::vector<PredictInput> list_predict_inputs(const fs::path& input, int channels) {
@@ -279,8 +274,8 @@ json run_predict(const PredictConfig& config) {
     if (config.save_probabilities)
       save_probability_maps(probability_folder, in.id, probabilities, prepared.original.geometry, classes);
     save_label_map(output / in.output_name, label_map, prepared.original.geometry);
-    entry["original"] = grid_json(prepared.original);
-    entry["predicted_on"] = grid_json(target);
+    entry["original"] = prep::grid_json(prepared.original);
+    entry["predicted_on"] = prep::grid_json(target);
     entry["resampled"] = resampled;
     cases.push_back(entry);
     progress.update(static_cast<int64_t>(i + 1), in.id);

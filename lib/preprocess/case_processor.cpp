@@ -16,13 +16,6 @@ namespace mis::prep {
 
 namespace {
 
-json grid_json(const Grid& g) {
-  return {{"size", g.size},
-          {"spacing", g.geometry.spacing},
-          {"origin", g.geometry.origin},
-          {"direction", g.geometry.direction}};
-}
-
 std::string rel(const fs::path& p, const fs::path& base) {
   std::error_code ec;
   const fs::path r = fs::relative(p, base, ec);

@@ -129,6 +129,13 @@ SourceImage read_source_image(const PreprocessRecipe& recipe, const std::vector<
   return out;
 }
 
+json grid_json(const Grid& g) {
+  return {{"size", g.size},
+          {"spacing", g.geometry.spacing},
+          {"origin", g.geometry.origin},
+          {"direction", g.geometry.direction}};
+}
+
 Grid target_grid(const PreprocessRecipe& recipe, const Grid& g) {
   const PreprocessConfig& config = recipe.config;
   Grid target = g;

@@ -45,6 +45,9 @@ struct SourceImage {
 };
 SourceImage read_source_image(const PreprocessRecipe& recipe, const std::vector<std::filesystem::path>& files);
 
+// A grid as the manifest and predict.json record it: size, spacing, origin, direction.
+json grid_json(const Grid& g);
+
 // The grid a (reoriented, when the recipe reorients) image of grid `g` is resampled onto.
 Grid target_grid(const PreprocessRecipe& recipe, const Grid& g);
 
