@@ -189,7 +189,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
     }
     const double got = clock();
     const LossTerms terms = train_step(*model, optimizer, batch, config.loss, settings);
-    last_loss = read_loss_terms(terms)[0];  // the step's one synchronisation, as in train
+    last_loss = read_loss_terms(terms).total;  // the step's one synchronisation, as in train
     const double end = clock();
     if (step >= config.warmup) {
       step_seconds.push_back(end - start);

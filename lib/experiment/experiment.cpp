@@ -14,9 +14,15 @@ namespace mis {
 
 namespace fs = std::filesystem;
 
-json to_json(const RunLabels& l) {
-  return {{"dataset", l.dataset}, {"model", l.model},     {"variant", l.variant},
-          {"group", l.group},     {"setting", l.setting}, {"seed", l.seed}};
+void use_checkpoint_kind(Experiment& experiment, const std::string& kind) {
+  if (kind != "last" && kind != "best") throw UserError(fmt::format("--checkpoint-kind '{}': expected last or best", kind));
+  for (auto& run : experiment.runs) {
+    if (kind == "best" && !run.train.validation.enabled())
+      fail_file(experiment.source, fmt::format("run {} trains without validation, so it keeps no best checkpoint; give "
+                                               "its train settings \"validation\" or use --checkpoint-kind last",
+                                               run.id));
+    for (auto& evaluation : run.evaluations) evaluation.settings["checkpoint_kind"] = kind;
+  }
 }
 
 fs::path run_folder(const Experiment& experiment, const RunSpec& run) { return experiment.results / "runs" / run.id; }
@@ -211,7 +217,7 @@ Experiment load_experiment(const fs::path& file, const fs::path& work_dir, const
             run.ood = ood;
             run.labels = {dataset_name,
                           model_name,
-                          run.train.loss.lambda == 0 ? "spatial" : "spectral",
+                          objective_variant(run.train.loss),
                           group,
                           loss_name,
                           seed.get<std::uint64_t>()};

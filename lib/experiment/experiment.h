@@ -63,6 +63,12 @@ struct Experiment {
 Experiment load_experiment(const std::filesystem::path& file, const std::filesystem::path& work_dir,
                            const std::filesystem::path& results_override = {});
 
+// `run --checkpoint-kind last|best`: every evaluation of every run loads that checkpoint of its
+// run (train/trainer.h, resolve_checkpoint). It becomes part of each evaluation's settings, so a
+// changed kind evaluates again. "best" needs validation in every run's training settings; a run
+// without it is a UserError naming the experiment file.
+void use_checkpoint_kind(Experiment& experiment, const std::string& kind);
+
 // The run folder of `run` inside `experiment`.
 std::filesystem::path run_folder(const Experiment& experiment, const RunSpec& run);
 

@@ -20,4 +20,9 @@ struct RunLabels {
 };
 json to_json(const RunLabels& labels);
 
+// The labels as `run` writes them, each key checked for its type: dataset, model, variant and
+// group non-empty strings, setting a string (may be absent), seed a non-negative integer. A wrong
+// or missing key is a UserError '"labels.KEY" is VALUE, expected TYPE' (the caller names the file).
+RunLabels run_labels_from_json(const json& labels);
+
 }  // namespace mis

@@ -2,26 +2,74 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 
 namespace mis {
 
+namespace {
+
+torch::Tensor spatial_term(const torch::Tensor& logits, const torch::Tensor& labels, const LossConfig& c) {
+  return spatial_loss(logits, labels, c.spatial);
+}
+
+torch::Tensor spectral_term(const torch::Tensor& logits, const torch::Tensor& labels, const LossConfig& c) {
+  return spectral_loss(torch::softmax(logits, 1), one_hot_masks(labels, logits.size(1)), c.spectral);
+}
+
+}  // namespace
+
+const std::vector<LossTermSpec>& loss_term_registry() {
+  static const std::vector<LossTermSpec> terms{
+      {"spatial", nullptr, [](const LossConfig&) { return 1.0; }, spatial_term},
+      {"spectral", "lambda", [](const LossConfig& c) { return c.lambda; }, spectral_term},
+  };
+  return terms;
+}
+
 LossTerms compute_objective(const torch::Tensor& logits, const torch::Tensor& labels, const LossConfig& config) {
   LossTerms t;
-  t.spatial = spatial_loss(logits, labels, config.spatial);
-  const auto spectral_of = [&] {
-    const auto probs = torch::softmax(logits, 1);
-    return spectral_loss(probs, one_hot_masks(labels, logits.size(1)), config.spectral);
-  };
-  if (config.lambda != 0.0) {
-    t.spectral = spectral_of();
-    t.total = t.spatial + config.lambda * t.spectral;
-  } else {
-    torch::NoGradGuard no_grad;
-    t.spectral = spectral_of();
-    t.total = t.spatial;
+  for (const auto& spec : loss_term_registry()) {
+    const double weight = spec.weight(config);
+    if (weight == 0.0) {
+      torch::NoGradGuard no_grad;
+      t.terms.push_back({spec.name, spec.compute(logits, labels, config)});
+      continue;
+    }
+    auto value = spec.compute(logits, labels, config);
+    const auto weighted = weight == 1.0 ? value : weight * value;
+    t.total = t.total.defined() ? t.total + weighted : weighted;
+    t.terms.push_back({spec.name, std::move(value)});
   }
   return t;
+}
+
+namespace {
+
+// The variant from each term's weight, however the weights were obtained.
+template <typename WeightOf>
+std::string variant_from_weights(const WeightOf& weight_of) {
+  const auto& terms = loss_term_registry();
+  std::string variant;
+  for (size_t i = 1; i < terms.size(); ++i)
+    if (weight_of(terms[i]) != 0.0) variant += (variant.empty() ? "" : "+") + std::string(terms[i].name);
+  return variant.empty() ? terms.front().name : variant;
+}
+
+}  // namespace
+
+std::string objective_variant(const LossConfig& config) {
+  return variant_from_weights([&](const LossTermSpec& spec) { return spec.weight(config); });
+}
+
+std::string objective_variant(const json& loss_config) {
+  return variant_from_weights([&](const LossTermSpec& spec) {
+    if (!loss_config.is_object()) return 0.0;
+    const json w = loss_config.value(spec.weight_key, json(0.0));
+    if (!w.is_number()) throw UserError(fmt::format("\"loss.{}\" is {}, expected a number", spec.weight_key, w.dump()));
+    return w.get<double>();
+  });
 }
 
 json to_json(const LossConfig& c) {

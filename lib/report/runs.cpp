@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "eval/result_schema.h"
+#include "losses/objective.h"
 #include "train/train_config.h"
 
 namespace mis {
@@ -70,27 +71,19 @@ Run run_from_manifest(const json& m, const fs::path& file) {
   run.error = str_or(m, "error", "");
   run.train_config = m.value("train_config", json::object());
   if (!run.train_config.is_object()) wrong("train_config", run.train_config, "an object");
-  if (!m.contains("labels") || !m["labels"].is_object()) wrong("labels", m.value("labels", json()), "an object");
-  const json& labels = m["labels"];
+  json labels = m.contains("labels") ? m["labels"] : json();
+  if (!labels.is_object()) wrong("labels", labels, "an object");
+  // What a run.json of an older `run` lacks comes from its training settings.
   const json& model = run.train_config.contains("model") ? run.train_config["model"] : json();
-  const std::optional<std::string> model_name =
-      model.is_object() && model.contains("name") && model["name"].is_string()
-          ? std::optional<std::string>(model["name"].get<std::string>())
-          : std::nullopt;
-  run.labels.dataset = string_field(labels, "labels.", "dataset", std::nullopt);
-  run.labels.model = string_field(labels, "labels.", "model", model_name);
-  run.labels.group = string_field(labels, "labels.", "group", std::string("main"));
-  if (labels.contains("variant")) run.labels.variant = string_field(labels, "labels.", "variant", std::nullopt);
-  if (labels.contains("setting") && !labels["setting"].is_string()) wrong("labels.setting", labels["setting"], "a string");
-  run.labels.setting = str_or(labels, "setting", "");
-  const json seed = labels.contains("seed") ? labels["seed"] : run.train_config.value("seed", json(std::uint64_t{0}));
-  if (!seed.is_number_unsigned()) wrong(labels.contains("seed") ? "labels.seed" : "train_config.seed", seed, "a non-negative integer");
-  run.labels.seed = seed.get<std::uint64_t>();
-  if (run.labels.variant.empty()) {
-    const json& loss = run.train_config.contains("loss") ? run.train_config["loss"] : json();
-    const json lambda = loss.is_object() ? loss.value("lambda", json(0.0)) : json(0.0);
-    if (!lambda.is_number()) wrong("train_config.loss.lambda", lambda, "a number");
-    run.labels.variant = lambda.get<double>() == 0 ? "spatial" : "spectral";
+  if (!labels.contains("model") && model.is_object() && model.contains("name")) labels["model"] = model["name"];
+  if (!labels.contains("group")) labels["group"] = "main";
+  if (!labels.contains("seed")) labels["seed"] = run.train_config.value("seed", json(std::uint64_t{0}));
+  try {
+    if (!labels.contains("variant"))
+      labels["variant"] = objective_variant(run.train_config.contains("loss") ? run.train_config["loss"] : json());
+    run.labels = run_labels_from_json(labels);
+  } catch (const UserError& e) {
+    fail_file(file, fmt::format("{}; fix this run.json, or rerun `run` to rewrite it", e.what()));
   }
   if (run.labels.variant != "spatial" && run.labels.variant != "spectral")
     wrong("labels.variant", labels["variant"], "\"spatial\" or \"spectral\"");
@@ -119,8 +112,7 @@ RunLabels infer_labels(const json& result) {
   l.dataset = dataset;
   l.model = tc.contains("model") ? str_or(tc["model"], "name", "?") : "?";
   if (l.model == "?" && result.contains("model")) l.model = str_or(result["model"], "name", "?");
-  const double lambda = tc.contains("loss") ? tc["loss"].value("lambda", 0.0) : 0.0;
-  l.variant = lambda == 0 ? "spatial" : "spectral";
+  l.variant = objective_variant(tc.contains("loss") ? tc["loss"] : json());
   l.group = "main";
   l.seed = tc.value("seed", int64_t{0});
   return l;

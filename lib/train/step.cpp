@@ -72,11 +72,15 @@ LossTerms train_step(SegmentationModelImpl& model, torch::optim::Optimizer& opti
   return terms;
 }
 
-std::array<double, 3> read_loss_terms(const LossTerms& terms) {
-  const auto host =
-      torch::stack({terms.total.detach(), terms.spatial.detach(), terms.spectral.detach()}).to(torch::kCPU, torch::kDouble);
+LossValues read_loss_terms(const LossTerms& terms) {
+  std::vector<torch::Tensor> parts{terms.total.detach()};
+  for (const auto& t : terms.terms) parts.push_back(t.value.detach());
+  const auto host = torch::stack(parts).to(torch::kCPU, torch::kDouble);
   const auto a = host.accessor<double, 1>();
-  return {a[0], a[1], a[2]};
+  LossValues v;
+  v.total = a[0];
+  for (size_t i = 0; i < terms.terms.size(); ++i) v.terms.emplace_back(terms.terms[i].name, a[static_cast<int64_t>(i) + 1]);
+  return v;
 }
 
 }  // namespace mis

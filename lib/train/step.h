@@ -2,7 +2,8 @@
 // One training step, shared by `train` and `bench` so that the benchmark times exactly the
 // step users run: batch assembly (augmentation), host-to-device copy, forward under the
 // chosen precision, the objective in float32, backward and the optimiser update.
-#include <array>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -54,7 +55,13 @@ LossTerms forward_objective(SegmentationModelImpl& model, const TrainBatch& batc
 LossTerms train_step(SegmentationModelImpl& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
                      const LossConfig& loss, const StepSettings& settings);
 
-// {total, spatial, spectral} as doubles in ONE device-to-host copy (the step's only sync).
-std::array<double, 3> read_loss_terms(const LossTerms& terms);
+// A step's loss on the host: the total and each named term, in registry order.
+struct LossValues {
+  double total = 0;
+  std::vector<std::pair<std::string, double>> terms;
+};
+
+// The total and every term as doubles in ONE device-to-host copy (the step's only sync).
+LossValues read_loss_terms(const LossTerms& terms);
 
 }  // namespace mis

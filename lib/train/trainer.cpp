@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -30,6 +31,18 @@ fs::path checkpoint_path(const fs::path& run_dir) { return run_dir / "checkpoint
 fs::path train_log_path(const fs::path& run_dir) { return run_dir / "train_log.jsonl"; }
 fs::path best_checkpoint_path(const fs::path& run_dir) { return run_dir / "checkpoint_best.pt"; }
 fs::path train_summary_path(const fs::path& run_dir) { return run_dir / "train_summary.json"; }
+
+fs::path resolve_checkpoint(const fs::path& given, const std::string& kind) {
+  if (kind != "last" && kind != "best")
+    throw UserError(fmt::format("--checkpoint-kind '{}': expected last or best", kind));
+  const bool folder = fs::is_directory(given);
+  if (kind == "last") return folder ? checkpoint_path(given) : given;
+  const fs::path best = best_checkpoint_path(folder ? given : given.parent_path());
+  if (!fs::exists(best))
+    fail_file(best, "does not exist: only a training with validation (--val-split or --val-fraction) keeps a best "
+                    "checkpoint; use --checkpoint-kind last");
+  return best;
+}
 
 namespace {
 
@@ -213,7 +226,9 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
 
   Progress progress("train", total, start);
   const auto t0 = std::chrono::steady_clock::now();
-  double sum_loss = 0, sum_spatial = 0, sum_spectral = 0, last_loss = 0;
+  // Means over the steps since the last log line: the total, then each named term.
+  double sum_loss = 0, last_loss = 0;
+  std::vector<double> sum_terms;
   int64_t since_log = 0;
   model->train();
   for (int64_t step = start; step < total; ++step) {
@@ -223,28 +238,28 @@ TrainOutcome train(const TrainConfig& config, bool resume, const std::function<b
     const double lr = poly_lr(config.optimizer, step, total);
     set_learning_rate(*optimizer, lr);
     const LossTerms terms = train_step(*model, *optimizer, batch, config.loss, step_settings);
-    const auto [total_loss, spatial, spectral] = read_loss_terms(terms);
+    const LossValues values = read_loss_terms(terms);
 
-    last_loss = total_loss;
+    last_loss = values.total;
     if (!std::isfinite(last_loss)) fail_diverged(step + 1, fmt::format("the loss is {}", last_loss), ckpt);
     sum_loss += last_loss;
-    sum_spatial += spatial;
-    sum_spectral += spectral;
+    sum_terms.resize(values.terms.size(), 0.0);
+    for (size_t i = 0; i < values.terms.size(); ++i) sum_terms[i] += values.terms[i].second;
     ++since_log;
 
     const int64_t done = step + 1;
     if (done % config.log_every == 0 || done == total) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const json line = {{"step", done},
-                         {"loss", sum_loss / since_log},
-                         {"spatial", sum_spatial / since_log},
-                         {"spectral", sum_spectral / since_log},
-                         {"lr", lr},
-                         {"elapsed_s", elapsed},
-                         {"images_per_s", static_cast<double>((done - start) * config.batch_size) / elapsed}};
+      json line = {{"step", done},
+                   {"loss", sum_loss / since_log},
+                   {"lr", lr},
+                   {"elapsed_s", elapsed},
+                   {"images_per_s", static_cast<double>((done - start) * config.batch_size) / elapsed}};
+      for (size_t i = 0; i < values.terms.size(); ++i) line[values.terms[i].first] = sum_terms[i] / since_log;
       log << line.dump() << '\n' << std::flush;
       if (!log) fail_write(train_log_path(run_dir), "a log line could not be appended");
-      sum_loss = sum_spatial = sum_spectral = 0;
+      sum_loss = 0;
+      std::fill(sum_terms.begin(), sum_terms.end(), 0.0);
       since_log = 0;
     }
     if (config.validation.enabled() && (done % validation_interval(config) == 0 || done == total)) {

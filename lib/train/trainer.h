@@ -25,6 +25,13 @@ std::filesystem::path train_log_path(const std::filesystem::path& run_dir);
 std::filesystem::path best_checkpoint_path(const std::filesystem::path& run_dir);
 std::filesystem::path train_summary_path(const std::filesystem::path& run_dir);
 
+// The checkpoint that eval, predict and the other checkpoint commands load (--checkpoint-kind):
+// `given` is a run folder (train's --output) or a checkpoint file. For a folder, "last" is its
+// checkpoint.pt (the paper's choice) and "best" its checkpoint_best.pt; for a file, "last" is the
+// file itself and "best" the checkpoint_best.pt beside it. A missing best checkpoint is a
+// UserError that says it comes from training with --val-split or --val-fraction.
+std::filesystem::path resolve_checkpoint(const std::filesystem::path& given, const std::string& kind);
+
 // `resume`: continue from the run folder's checkpoint (or start fresh when it has none).
 // Without it, a run folder that already holds a checkpoint is an error, never overwritten.
 // `stop_requested(done)` is asked after each step (e.g. on Ctrl-C): when it says yes, the

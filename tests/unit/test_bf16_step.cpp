@@ -28,7 +28,7 @@ float second_step_loss(const ModelSpec& spec, Precision precision, bool channels
   loss.lambda = 0.5;
   // The second step's loss: it also depends on the first step's gradients and update.
   (void)read_loss_terms(train_step(*model, optimizer, batch, loss, settings));
-  return static_cast<float>(read_loss_terms(train_step(*model, optimizer, batch, loss, settings))[0]);
+  return static_cast<float>(read_loss_terms(train_step(*model, optimizer, batch, loss, settings)).total);
 }
 
 }  // namespace

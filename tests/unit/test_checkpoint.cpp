@@ -8,6 +8,7 @@
 #include "models/registry.h"
 #include "support.h"
 #include "train/checkpoint.h"
+#include "train/trainer.h"
 
 using namespace mis;
 
@@ -116,4 +117,19 @@ TEST_CASE("checkpoint: a file of format 1 (before checksums) still loads") {
   auto loaded = make_model(spec);
   load_checkpoint_state(path, *loaded, nullptr);
   CHECK(same_weights(*model, *loaded));
+}
+
+TEST_CASE("--checkpoint-kind picks a run folder's last or best checkpoint, or the best one beside a file") {
+  TempDir run("checkpoint_kind");
+  write_text_atomic(run.path / "checkpoint.pt", "last");
+  CHECK(resolve_checkpoint(run.path, "last") == run.path / "checkpoint.pt");
+  CHECK(resolve_checkpoint(run.path / "checkpoint.pt", "last") == run.path / "checkpoint.pt");
+  // Trained without validation: no best checkpoint, and the message says where one comes from.
+  CHECK(error_of([&] { resolve_checkpoint(run.path, "best"); }).find("--val-split") != std::string::npos);
+  write_text_atomic(run.path / "checkpoint_best.pt", "best");
+  CHECK(resolve_checkpoint(run.path, "best") == run.path / "checkpoint_best.pt");
+  CHECK(resolve_checkpoint(run.path / "checkpoint.pt", "best") == run.path / "checkpoint_best.pt");
+  // A file named explicitly is loaded as named with the default kind.
+  CHECK(resolve_checkpoint(run.path / "checkpoint_best.pt", "last") == run.path / "checkpoint_best.pt");
+  CHECK(error_of([&] { resolve_checkpoint(run.path, "newest"); }).find("expected last or best") != std::string::npos);
 }

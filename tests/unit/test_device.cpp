@@ -41,7 +41,7 @@ std::vector<double> three_step_losses(const torch::Device& device, Precision pre
   LossConfig loss;
   loss.lambda = 0.5;
   std::vector<double> losses;
-  for (int i = 0; i < 3; ++i) losses.push_back(read_loss_terms(train_step(*model, optimizer, batch, loss, settings))[0]);
+  for (int i = 0; i < 3; ++i) losses.push_back(read_loss_terms(train_step(*model, optimizer, batch, loss, settings)).total);
   return losses;
 }
 

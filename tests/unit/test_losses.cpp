@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 
+#include "core/error.h"
 #include "losses/objective.h"
 
 using namespace mis;
@@ -243,9 +244,45 @@ TEST_CASE("lambda 0 leaves the spectral term out of the gradient but still repor
   LossConfig config;
   config.lambda = 0.0;
   const LossTerms t = compute_objective(logits, labels, config);
-  CHECK(t.total.item<double>() == doctest::Approx(t.spatial.item<double>()));
-  CHECK(t.spectral.item<double>() > 0.0);
-  CHECK_FALSE(t.spectral.requires_grad());
+  REQUIRE(t.terms.size() == 2);
+  const auto& spatial = t.terms[0].value;
+  const auto& spectral = t.terms[1].value;
+  CHECK(t.total.item<double>() == doctest::Approx(spatial.item<double>()));
+  CHECK(spectral.item<double>() > 0.0);
+  CHECK_FALSE(spectral.requires_grad());
+}
+
+TEST_CASE("the objective is the weighted sum of its named terms, each computed by its own function") {
+  torch::manual_seed(10);
+  const auto labels = random_labels(2, 3, 8, 8);
+  const auto logits = torch::randn({2, 3, 8, 8}, torch::kDouble);
+  LossConfig config;
+  config.lambda = 0.3;
+  const LossTerms t = compute_objective(logits, labels, config);
+  // Independently: the two pure functions called directly.
+  const double spatial = spatial_loss(logits, labels, config.spatial).item<double>();
+  const double spectral =
+      spectral_loss(torch::softmax(logits, 1), one_hot_masks(labels, 3), config.spectral).item<double>();
+  REQUIRE(t.terms.size() == 2);
+  CHECK(t.terms[0].name == "spatial");
+  CHECK(t.terms[1].name == "spectral");
+  CHECK(t.terms[0].value.item<double>() == doctest::Approx(spatial).epsilon(1e-12));
+  CHECK(t.terms[1].value.item<double>() == doctest::Approx(spectral).epsilon(1e-12));
+  CHECK(t.total.item<double>() == doctest::Approx(spatial + 0.3 * spectral).epsilon(1e-12));
+}
+
+TEST_CASE("a run's variant is named from the weighted terms, the same from a config and from its JSON") {
+  LossConfig config;
+  config.lambda = 0.0;
+  CHECK(objective_variant(config) == "spatial");
+  CHECK(objective_variant(to_json(config)) == "spatial");
+  config.lambda = 0.25;
+  CHECK(objective_variant(config) == "spectral");
+  CHECK(objective_variant(to_json(config)) == "spectral");
+  // Partial or older records: a missing weight is 0, and so is a missing loss block.
+  CHECK(objective_variant(json{{"w_ce", 1.0}}) == "spatial");
+  CHECK(objective_variant(json()) == "spatial");
+  CHECK_THROWS_AS(objective_variant(json{{"lambda", "half"}}), UserError);
 }
 
 TEST_CASE("loss settings round-trip through JSON and reject bad values") {
