@@ -1,5 +1,6 @@
 #include "core/strings.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace mis {
@@ -11,6 +12,15 @@ std::string sanitize_id(const std::string& name) {
     if (!(std::isalnum(c) || ch == '_' || ch == '-' || ch == '.')) ch = '_';
   }
   return id;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace mis

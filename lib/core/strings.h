@@ -8,4 +8,9 @@ namespace mis {
 // one) in every tool: case ids, class names.
 std::string sanitize_id(const std::string& name);
 
+// ASCII lower case (file endings, names compared case-insensitively).
+std::string lower(std::string s);
+// True when `s` ends with `suffix` (an equal string included).
+bool ends_with(const std::string& s, const std::string& suffix);
+
 }  // namespace mis

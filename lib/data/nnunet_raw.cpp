@@ -11,6 +11,8 @@
 #include "core/files.h"
 #include "core/fingerprint.h"
 #include "core/json.h"
+#include "core/strings.h"
+#include "data/image_formats.h"
 #include "data/volume_io.h"
 
 namespace mis {
@@ -60,18 +62,15 @@ std::string name_some_cases(const std::vector<std::string>& ids) {
   return s;
 }
 
+// A file name with something before the ending (a case id).
 bool name_ends_with(const std::string& name, const std::string& suffix) {
-  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return name.size() > suffix.size() && ends_with(name, suffix);
 }
 
 // An image file of another format than dataset.json's file_ending would be skipped unseen.
 std::string other_image_ending(const std::string& name, const std::string& file_ending) {
   if (name_ends_with(name, file_ending)) return "";
-  std::string lower = name;
-  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  for (const char* e : {".nii.gz", ".nii", ".nrrd", ".mha", ".mhd", ".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"})
-    if (name_ends_with(lower, e)) return e;
-  return "";
+  return image_file_ending(name);
 }
 
 // The files of a folder that a dataset reader looks at: regular, not hidden (macOS's ._ files).

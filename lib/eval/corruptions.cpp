@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
 #include "core/error.h"
 #include "core/fingerprint.h"
@@ -127,7 +128,7 @@ CorruptionType parse_corruption(const std::string& name) {
   if (name == "salt-pepper" || name == "salt_and_pepper" || name == "s&p") return CorruptionType::salt_pepper;
   for (const auto& n : kNames)
     if (name == n.name) return n.type;
-  throw UserError("unknown corruption '" + name + "' (expected gaussian, salt_pepper, speckle, poisson, blur or gamma)");
+  throw UserError(fmt::format("unknown corruption '{}' (expected one of {})", name, fmt::join(corruption_names(), ", ")));
 }
 
 std::string to_string(CorruptionType type) {
@@ -139,6 +140,12 @@ std::string to_string(CorruptionType type) {
 std::vector<CorruptionType> all_corruptions() {
   std::vector<CorruptionType> out;
   for (const auto& n : kNames) out.push_back(n.type);
+  return out;
+}
+
+std::vector<std::string> corruption_names() {
+  std::vector<std::string> out;
+  for (const auto& n : kNames) out.push_back(n.name);
   return out;
 }
 

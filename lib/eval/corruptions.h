@@ -38,6 +38,8 @@ enum class CorruptionType { gaussian, salt_pepper, speckle, poisson, blur, gamma
 CorruptionType parse_corruption(const std::string& name);
 std::string to_string(CorruptionType type);
 std::vector<CorruptionType> all_corruptions();
+// Their names, in the same order: the noise sweep's default grid and the lists in messages.
+std::vector<std::string> corruption_names();
 
 // Throws a UserError unless `level` is valid for `type` (finite; >= 0, gamma > -1, salt_pepper <= 1).
 void check_corruption_level(CorruptionType type, double level);

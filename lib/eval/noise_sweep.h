@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "eval/corruptions.h"
 
 namespace mis {
 
@@ -17,7 +18,7 @@ struct NoiseSweepConfig {
   std::string checkpoint;
   std::string data;
   std::string split = "test";
-  std::vector<std::string> types{"gaussian", "salt_pepper", "speckle", "poisson", "blur", "gamma"};
+  std::vector<std::string> types = corruption_names();
   std::vector<double> levels{0.0, 0.05, 0.1, 0.2};
   // Levels for particular types, replacing `levels` for them: blur's level is a sigma in pixels
   // and gamma's an exponent shift, so a sweep usually wants other values for those.

@@ -11,6 +11,7 @@
 #include "core/files.h"
 #include "core/fingerprint.h"
 #include "core/progress.h"
+#include "data/image_formats.h"
 #include "data/volume_io.h"
 #include "eval/checkpoint_command.h"
 #include "eval/prediction_writer.h"
@@ -23,31 +24,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kVolumeExtensions = {".nii.gz", ".nii", ".nrrd", ".mha"};
-const std::vector<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"};
-
 // nnU-Net's naming: ID_0000, ID_0001, ... are the channels of case ID.
 const std::regex kChannelSuffix("^(.+)_([0-9]{4})$");
 
-bool is_2d_image_file(const fs::path& p) {
-  const std::string name = prep::lower(p.filename().string());
-  for (const auto& ext : kImageExtensions)
-    if (prep::ends_with(name, ext)) return true;
-  return false;
-}
+bool is_2d_image_file(const fs::path& p) { return is_2d_image_ending(image_file_ending(p.filename().string())); }
 
-bool is_image_file(const fs::path& p) {
-  const std::string name = prep::lower(p.filename().string());
-  for (const auto& ext : kVolumeExtensions)
-    if (prep::ends_with(name, ext)) return true;
-  return is_2d_image_file(p);
-}
-
-std::vector<std::string> all_extensions() {
-  std::vector<std::string> all = kVolumeExtensions;
-  all.insert(all.end(), kImageExtensions.begin(), kImageExtensions.end());
-  return all;
-}
+bool is_image_file(const fs::path& p) { return !image_file_ending(p.filename().string()).empty(); }
 
 // Where the predictions of an input go: NIfTI for volumes, PNG (lossless, like the datasets'
 // own masks) for 2-D image formats.
@@ -105,10 +87,7 @@ prep::PreprocessRecipe as_stored(const PredictInput& input, int channels) {
 Volume with_replicated_border(const Volume& v) {
   Volume out;
   out.voxels = torch::replication_pad3d(v.voxels.unsqueeze(0), {1, 1, 1, 1, 1, 1}).squeeze(0);
-  out.geometry = v.geometry;
-  for (int row = 0; row < 3; ++row)
-    for (int axis = 0; axis < 3; ++axis)
-      out.geometry.origin[row] -= v.geometry.direction[3 * row + axis] * v.geometry.spacing[axis];
+  out.geometry = prep::padded_geometry(v.geometry, {1, 1, 1});
   return out;
 }
 
@@ -141,8 +120,8 @@ std::vector<PredictInput> list_predict_inputs(const fs::path& input, int channel
     return {make_input(id, {input})};
   }
   require_exists(input, "expected a folder of images, one image file, or a dataset folder with imagesTs");
-  const fs::path folder = fs::is_directory(input / "imagesTs") ? input / "imagesTs" : input;
-  const auto files = prep::list_files(folder, all_extensions());
+  const fs::path folder = predict_input_folder(input);
+  const auto files = prep::list_files(folder, image_file_endings());
   if (files.empty())
     fail_file(folder, "holds no images (NIfTI, NRRD, MHA, PNG, JPEG, TIFF or BMP); point --input at the images");
   std::map<std::string, std::map<int, fs::path>> by_case;
@@ -180,6 +159,11 @@ std::vector<PredictInput> list_predict_inputs(const fs::path& input, int channel
   return inputs;
 }
 
+fs::path predict_input_folder(const fs::path& input) {
+  if (fs::is_directory(input / "imagesTs")) return input / "imagesTs";
+  return fs::is_directory(input) ? input : input.parent_path();
+}
+
 json run_predict(const PredictConfig& config) {
   const fs::path output = config.output;
   if (!volume_io_available())
@@ -201,9 +185,7 @@ json run_predict(const PredictConfig& config) {
   const auto inputs = list_predict_inputs(config.input, channels);
   // Images preprocess already prepared would be prepared twice (a CT window applied to [0, 1]
   // values leaves a constant image): silent nonsense, so refused.
-  const fs::path listed = fs::is_directory(fs::path(config.input) / "imagesTs") ? fs::path(config.input) / "imagesTs"
-                          : fs::is_directory(config.input)                     ? fs::path(config.input)
-                                                                               : fs::path(config.input).parent_path();
+  const fs::path listed = predict_input_folder(config.input);
   for (const fs::path& folder : {listed, listed.parent_path()})
     if (recipe && !folder.empty() && written_by_preprocess(folder))
       fail_file(config.input, fmt::format("holds images that preprocess already prepared ({}/dataset.json), and predict "

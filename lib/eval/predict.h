@@ -28,6 +28,10 @@ struct PredictInput {
 // was expected when nothing is found, a case lacks a channel, or two files claim one.
 std::vector<PredictInput> list_predict_inputs(const std::filesystem::path& input, int channels);
 
+// The folder whose images `input` names: a dataset folder's imagesTs, the folder itself, or a
+// single file's folder.
+std::filesystem::path predict_input_folder(const std::filesystem::path& input);
+
 // Runs the whole command: writes OUTPUT/<case> label maps and OUTPUT/predict.json (the summary),
 // resuming a folder that an interrupted predict with the same checkpoint and settings left.
 // Returns the summary.

@@ -36,12 +36,19 @@ Volume pad_inplane(const Volume& v, int64_t nx, int64_t ny, double value) {
   const int64_t left = (nx - w) / 2, top = (ny - h) / 2;
   Volume out;
   out.voxels = torch::constant_pad_nd(v.voxels, {left, nx - w - left, top, ny - h - top}, value);
-  out.geometry = v.geometry;
-  // origin' = origin - D * (left * sx, top * sy, 0): index (left, top) of the padded grid is
-  // index (0, 0) of the original.
-  for (int row = 0; row < 3; ++row)
-    out.geometry.origin[row] -= v.geometry.direction[3 * row + 0] * static_cast<double>(left) * v.geometry.spacing[0] +
-                                v.geometry.direction[3 * row + 1] * static_cast<double>(top) * v.geometry.spacing[1];
+  out.geometry = padded_geometry(v.geometry, {left, top, 0});
+  return out;
+}
+
+Geometry padded_geometry(const Geometry& g, const std::array<int64_t, 3>& before) {
+  Geometry out = g;
+  // Index `before` of the padded grid is index 0 of the original.
+  for (int row = 0; row < 3; ++row) {
+    double shift = 0;
+    for (int axis = 0; axis < 3; ++axis)
+      shift += g.direction[3 * row + axis] * static_cast<double>(before[axis]) * g.spacing[axis];
+    out.origin[row] -= shift;
+  }
   return out;
 }
 

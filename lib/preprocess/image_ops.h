@@ -50,6 +50,11 @@ Grid grid_with_inplane_size(const Grid& g, int64_t nx, int64_t ny);
 // shorter side rounded); z is kept. Same physical extent, as grid_with_inplane_size.
 Grid grid_with_longer_side(const Grid& g, int64_t n);
 
+// The geometry of a grid padded with before[a] voxels ahead of axis a (x, y, z) of `g`'s grid:
+// the origin moves by -D * (before * spacing), so that every voxel of `g` keeps its place in the
+// world and resampling from the padded grid is resampling from the original.
+Geometry padded_geometry(const Geometry& g, const std::array<int64_t, 3>& before);
+
 // `v` ([C, Z, Y, X]) padded in-plane to nx x ny voxels with `value`, the padding split evenly
 // (the extra voxel of an odd split after the image); the origin moves so that every original
 // voxel keeps its place in the world, so resampling from the padded grid is resampling from `v`.

@@ -106,15 +106,6 @@ std::vector<fs::path> list_dirs(const fs::path& dir) {
   return dirs;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string stem_of(const fs::path& p) {
   const std::string name = p.filename().string();
   if (ends_with(lower(name), ".nii.gz")) return name.substr(0, name.size() - 7);

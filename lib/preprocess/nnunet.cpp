@@ -11,18 +11,12 @@
 #include "core/error.h"
 #include "core/files.h"
 #include "data/nnunet_raw.h"
+#include "data/image_formats.h"
 #include "preprocess/plan.h"
 
 namespace mis::prep {
 
 namespace {
-
-bool is_2d_ending(const std::string& ending) {
-  const std::string e = lower(ending);
-  for (const char* x : {".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg"})
-    if (e == x) return true;
-  return false;
-}
 
 // The "val" ids of fold 0 of an nnU-Net splits file, if the dataset ships one.
 std::set<std::string> shipped_validation(const fs::path& root, std::string* used) {
@@ -54,7 +48,7 @@ DatasetPlan plan_nnunet(const PreprocessConfig& c) {
       "datasets/nnunet/README.md");
   std::string ending;
   const DatasetInfo info = read_nnunet_dataset_json(root / "dataset.json", &ending);
-  const bool two_d = is_2d_ending(ending);
+  const bool two_d = is_2d_image_ending(ending);
   plan.volumetric = !two_d;
   plan.channel_names = info.channel_names;
   plan.class_names = info.class_names;

@@ -104,82 +104,69 @@ json pooled_intensity(const std::vector<const json*>& entries, const std::vector
   return out;
 }
 
-}  // namespace
+// ---- resume: the cases an interrupted run with the same settings finished, sources unchanged
 
-PreprocessResult run_preprocess(const PreprocessConfig& given) {
-  if (!volume_io_available())
-    throw UserError("preprocess reads and writes images through ITK, and this binary was built with -DMIS_WITH_ITK=OFF; "
-                    "run it where ITK is available and copy the output folder");
-  PreprocessConfig config = given;
-  const fs::path input = clean(config.input), output = clean(config.output);
-  config.input = input.string();
-  config.output = output.string();
-  // The readers walk the input folder, so an output inside it would be read as input too.
-  if (path_within(output, input))
-    fail_file(output, "the output folder lies inside the input folder " + input.string() + "; choose another --output");
-  refuse_output_over_inputs(output, {input}, "--output");
-
-  DatasetPlan plan = plan_dataset(config);
-  check_plan(plan, input);
-  for (const auto& note : plan.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
-
-  ResumableStagingDir staging(output);
-  const fs::path root = staging.path();
-  const fs::path markers = root / ".cases";
-  ensure_writable_dir(markers);
-  const json identity = case_identity_of(config);
-
-  // Cases finished by an interrupted run with the same settings and unchanged sources are kept.
-  const std::size_t n = plan.cases.size();
-  std::vector<json> entries(n);
-  std::vector<json> stats(n);
-  std::vector<std::size_t> todo;
+struct CaseProgress {
+  std::vector<json> entries;     // the manifest entry of each case done (null until then)
+  std::vector<json> stats;       // each case's source files' size and time, to notice a change
+  std::vector<std::size_t> todo;  // the cases still to process
   int64_t reused = 0;
+};
+
+CaseProgress find_finished_cases(const DatasetPlan& plan, const json& identity, const fs::path& root,
+                                 const fs::path& markers) {
+  const std::size_t n = plan.cases.size();
+  CaseProgress p;
+  p.entries.resize(n);
+  p.stats.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const CaseSource& cs = plan.cases[i];
-    stats[i] = source_stat(cs);
+    p.stats[i] = source_stat(cs);
     const fs::path marker = markers / marker_name(cs);
     bool done = false;
     if (fs::exists(marker)) {
       try {
         const json m = read_json_file(marker);
-        done = m.at("identity") == identity && m.at("source_stat") == stats[i];
+        done = m.at("identity") == identity && m.at("source_stat") == p.stats[i];
         const CaseFiles files = case_files(plan, cs, cs.folder);
         for (const auto& f : files.images) done = done && fs::exists(root / f);
         if (!files.label.empty()) done = done && fs::exists(root / files.label);
-        if (done) entries[i] = m.at("entry");
+        if (done) p.entries[i] = m.at("entry");
       } catch (const std::exception&) {
         done = false;  // an unreadable marker: redo the case
       }
     }
-    if (done) ++reused;
-    else todo.push_back(i);
+    if (done) ++p.reused;
+    else p.todo.push_back(i);
   }
-  if (staging.resumed() && reused > 0)
-    std::fprintf(stderr, "resuming: %lld of %zu cases already done in %s\n", static_cast<long long>(reused), n,
-                 root.c_str());
+  return p;
+}
 
-  // A pool of workers over the remaining cases; the first failure stops new work, and the
-  // cases finished meanwhile stay in the staging folder for the next run.
+// ---- the remaining cases, on a pool of workers. The first failure stops new work, and the
+// cases finished meanwhile stay in the staging folder (with their markers) for the next run.
+
+void process_remaining_cases(const DatasetPlan& plan, const PreprocessConfig& config, const json& identity,
+                             const fs::path& root, const fs::path& markers, CaseProgress& p) {
+  const std::size_t n = plan.cases.size();
   int threads = config.threads > 0 ? config.threads : machine_cores();
-  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::size_t>(todo.size(), 1))));
-  Progress progress("preprocess " + plan.dataset, static_cast<int64_t>(n), reused);
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<std::size_t>(p.todo.size(), 1))));
+  Progress progress("preprocess " + plan.dataset, static_cast<int64_t>(n), p.reused);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
   std::exception_ptr first_error;
-  int64_t done_count = reused;
+  int64_t done_count = p.reused;
   auto worker = [&] {
     while (!failed.load()) {
       const std::size_t k = next.fetch_add(1);
-      if (k >= todo.size()) return;
-      const std::size_t i = todo[k];
+      if (k >= p.todo.size()) return;
+      const std::size_t i = p.todo[k];
       try {
         json entry = process_case(plan, config, plan.cases[i], root);
         write_json_atomic(markers / marker_name(plan.cases[i]),
-                          {{"identity", identity}, {"source_stat", stats[i]}, {"entry", entry}});
+                          {{"identity", identity}, {"source_stat", p.stats[i]}, {"entry", entry}});
         std::lock_guard<std::mutex> lock(mutex);
-        entries[i] = std::move(entry);
+        p.entries[i] = std::move(entry);
         progress.update(++done_count, plan.cases[i].id);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
@@ -201,12 +188,16 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
     }
   }
   progress.finish();
+}
 
-  // ---- assemble the nnU-Net folders
-  std::set<std::string> expected{".lock"};
+// ---- the nnU-Net folders: copies (hard links) for cases in several folders, dataset.json and
+// splits.json per folder. Returns the manifest's "folders" block; every file written goes into
+// `expected`.
+
+json assemble_folders(const DatasetPlan& plan, const fs::path& root, std::set<std::string>& expected,
+                      PreprocessResult& result) {
   std::map<std::string, std::map<std::string, std::vector<std::string>>> ids;  // folder -> split -> ids
-  for (std::size_t i = 0; i < n; ++i) {
-    const CaseSource& cs = plan.cases[i];
+  for (const CaseSource& cs : plan.cases) {
     const CaseFiles primary = case_files(plan, cs, cs.folder);
     for (const auto& f : primary.images) expected.insert(f.string());
     if (!primary.label.empty()) expected.insert(primary.label.string());
@@ -227,7 +218,6 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
   json channel_names = json::object(), labels = json::object();
   for (std::size_t c = 0; c < plan.channel_names.size(); ++c) channel_names[std::to_string(c)] = plan.channel_names[c];
   for (std::size_t k = 0; k < plan.class_names.size(); ++k) labels[plan.class_names[k]] = k;
-  PreprocessResult result;
   json folders = json::array();
   for (const auto& folder : plan.folders) {
     if (!ids.count(folder.path)) continue;  // e.g. GlaS testB when the input holds no testB images
@@ -259,8 +249,15 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
                        {"test", count("test")}});
     result.folders.push_back(folder.path);
   }
+  return folders;
+}
 
-  // ---- manifest
+// ---- manifest.json: the settings, the recipe predict replays, the label map, splits,
+// intensity statistics and every case's entry, in a stable order.
+
+json manifest_json(const DatasetPlan& plan, const PreprocessConfig& config, const std::vector<json>& entries,
+                   const json& folders) {
+  const std::size_t n = plan.cases.size();
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -286,11 +283,11 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
   if (plan.mask_kind == MaskKind::label_map)
     for (std::size_t v = 0; v < plan.label_lut.size(); ++v)
       if (plan.label_lut[v] >= 0) label_map[std::to_string(v)] = plan.class_names[static_cast<std::size_t>(plan.label_lut[v])];
-  json manifest = {
+  return {
       {"manifest_version", 1},
       {"created_by", std::string("mis-spectral preprocess ") + code_version()},
       {"dataset", plan.dataset},
-      {"input", input.string()},
+      {"input", config.input},
       {"config", to_json(config)},
       {"recipe", to_json(prep::recipe_of(plan, config))},  // what predict applies to new scans
       {"volumetric", plan.volumetric},
@@ -314,18 +311,11 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
       {"intensity_cases", training.empty() ? "all (test-only dataset)" : "train + val"},
       {"source_fingerprint", fingerprint.hex()},
       {"cases", cases}};
-  write_json_atomic(root / "manifest.json", manifest);
-  expected.insert("manifest.json");
-  // The same data in LibTorch's format, for builds without ITK (data/pack.h); after the
-  // manifest, which the dataset reader checks the cases against.
-  for (const auto& folder : result.folders) {
-    const std::string prefix = folder.empty() ? "" : folder + "/";
-    for (const auto& file : pack_dataset_folder(root / folder, root / folder / PACK_FOLDER))
-      expected.insert(prefix + PACK_FOLDER + "/" + file);
-  }
-  expected.insert(OUTPUT_MARKER);  // written by ResumableStagingDir: the folder is preprocess's own
+}
 
-  // ---- drop leftovers of earlier runs (other settings, removed cases), then publish
+// ---- drop leftovers of earlier runs (other settings, removed cases) and the resume markers
+
+void prune_leftovers(const fs::path& root, const fs::path& markers, const std::set<std::string>& expected) {
   std::vector<fs::path> stale;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
     const fs::path relative = fs::relative(it->path(), root);
@@ -346,11 +336,58 @@ PreprocessResult run_preprocess(const PreprocessConfig& given) {
         break;
       }
   }
+}
+
+}  // namespace
+
+PreprocessResult run_preprocess(const PreprocessConfig& given) {
+  if (!volume_io_available())
+    throw UserError("preprocess reads and writes images through ITK, and this binary was built with -DMIS_WITH_ITK=OFF; "
+                    "run it where ITK is available and copy the output folder");
+  PreprocessConfig config = given;
+  const fs::path input = clean(config.input), output = clean(config.output);
+  config.input = input.string();
+  config.output = output.string();
+  // The readers walk the input folder, so an output inside it would be read as input too.
+  if (path_within(output, input))
+    fail_file(output, "the output folder lies inside the input folder " + input.string() + "; choose another --output");
+  refuse_output_over_inputs(output, {input}, "--output");
+
+  DatasetPlan plan = plan_dataset(config);
+  check_plan(plan, input);
+  for (const auto& note : plan.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+
+  ResumableStagingDir staging(output);
+  const fs::path root = staging.path();
+  const fs::path markers = root / ".cases";
+  ensure_writable_dir(markers);
+  const json identity = case_identity_of(config);
+
+  CaseProgress progress = find_finished_cases(plan, identity, root, markers);
+  if (staging.resumed() && progress.reused > 0)
+    std::fprintf(stderr, "resuming: %lld of %zu cases already done in %s\n", static_cast<long long>(progress.reused),
+                 plan.cases.size(), root.c_str());
+  process_remaining_cases(plan, config, identity, root, markers, progress);
+
+  PreprocessResult result;
+  std::set<std::string> expected{".lock"};
+  const json folders = assemble_folders(plan, root, expected, result);
+  write_json_atomic(root / "manifest.json", manifest_json(plan, config, progress.entries, folders));
+  expected.insert("manifest.json");
+  // The same data in LibTorch's format, for builds without ITK (data/pack.h); after the
+  // manifest, which the dataset reader checks the cases against.
+  for (const auto& folder : result.folders) {
+    const std::string prefix = folder.empty() ? "" : folder + "/";
+    for (const auto& file : pack_dataset_folder(root / folder, root / folder / PACK_FOLDER))
+      expected.insert(prefix + PACK_FOLDER + "/" + file);
+  }
+  expected.insert(OUTPUT_MARKER);  // written by ResumableStagingDir: the folder is preprocess's own
+  prune_leftovers(root, markers, expected);
   staging.commit();
 
   result.output = output;
-  result.cases = static_cast<int64_t>(n);
-  result.reused = reused;
+  result.cases = static_cast<int64_t>(plan.cases.size());
+  result.reused = progress.reused;
   result.notes = plan.notes;
   return result;
 }

@@ -115,8 +115,7 @@ std::vector<fs::path> list_files(const fs::path& dir, const std::vector<std::str
 // Sub-folders of `dir`, sorted by name.
 std::vector<fs::path> list_dirs(const fs::path& dir);
 
-std::string lower(std::string s);
-bool ends_with(const std::string& s, const std::string& suffix);
+// lower and ends_with: core/strings.h.
 // The file name without its extension (".nii.gz" counts as one extension).
 std::string stem_of(const fs::path& p);
 

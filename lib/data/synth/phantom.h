@@ -48,8 +48,6 @@ struct DomainStyle {
 // targets: "scanner-b" (other tissue contrast and gamma), "scanner-c" (bias field, texture, noise),
 // "scanner-d" (low resolution, blur, noise).
 std::vector<DomainStyle> builtin_domains();
-// The built-in domain called `name`; throws std::invalid_argument if there is none.
-DomainStyle builtin_domain(const std::string& name);
 
 // The patient: label and tissue maps, index (z*ny + y)*nx + x.
 struct Anatomy {
