@@ -2,6 +2,7 @@
 
 #include "commands.h"
 #include "core/files.h"
+#include "report/figure_render.h"
 #include "report/report.h"
 #include "report/runs.h"
 #include "report/table_writers.h"
@@ -12,7 +13,7 @@ namespace {
 
 void add_report(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "report", "The paper's tables and figures (Markdown, LaTeX, CSV, SVG, index.html) from results folders");
+      "report", "The paper's tables and figures (Markdown, LaTeX, CSV, SVG/PDF/PNG, index.html) from results folders");
   auto inputs = std::make_shared<std::vector<std::string>>();
   auto out = std::make_shared<std::string>();
   auto title = std::make_shared<std::string>();
@@ -30,7 +31,10 @@ void add_report(CLI::App& app) {
     if (name.empty()) name = "mis-spectral report";
     const ReportContent report = build_report(load_runs(paths), name);
     if (out->size() > 3 && out->compare(out->size() - 3, 3, ".md") == 0) write_text_atomic(*out, markdown_report(report));
-    else if (!out->empty()) write_report(report, *out, paths);
+    else if (!out->empty()) {
+      write_report(report, *out, paths);
+      if (!figure_rendering_available()) fmt::print(stderr, "report: {}\n", kNoFigureRendering);
+    }
     fmt::print("{}", to_markdown(report.tables.front()));
     if (!out->empty()) fmt::print("\nreport written to {}\n", *out);
   });

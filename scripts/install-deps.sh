@@ -22,6 +22,8 @@ packages=(
   libinsighttoolkit5-dev  # NIfTI/PNG/... I/O, resampling, distance maps
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libzip-dev              # reads the .npz pre-trained weights
+  librsvg2-dev libcairo2-dev  # report: figures as PDF (for report.tex) and PNG besides SVG (optional at build time)
+  texlive-latex-recommended   # tests/cli/test_report_latex.sh compiles report.tex with pdflatex (skipped without)
 )
 case "$torch" in
   debian)

@@ -16,8 +16,9 @@ namespace mis {
 struct Figure {
   std::string file;     // figures/<name>.svg, relative to the report folder
   std::string title;
-  std::string section;  // "noise" | "calibration"
+  std::string section;  // the id of the table it belongs under
   std::string svg;
+  std::string caption;  // what a reader needs beyond the title (units, statistics), may be empty
 };
 
 struct GalleryImage {
@@ -26,8 +27,10 @@ struct GalleryImage {
   std::string caption;
 };
 
+// One explained item (case, slice, class, seed) side by side: the overlays of spatial-only and
+// spatial+spectral, then their Grad-CAM maps (the ones explain wrote).
 struct GalleryRun {
-  std::string title;  // "ACDC · unet · spectral · seed 0"
+  std::string title;  // "ACDC · unet · case0 slice 12 class LV · seed 0"
   std::vector<GalleryImage> images;
 };
 
@@ -36,6 +39,7 @@ struct ReportContent {
   std::vector<Table> tables;  // tables[0] is the headline
   std::vector<Figure> figures;
   std::vector<GalleryRun> gallery;
+  std::string case_csv;  // cases.csv: every per-case number, one per row (report/case_table.h)
 };
 
 ReportContent build_report(const std::vector<Run>& runs, const std::string& title);
@@ -43,8 +47,5 @@ ReportContent build_report(const std::vector<Run>& runs, const std::string& titl
 // The paper's reported DSC gain (pp) from the spectral objective, for cardiac segmentation
 // (ACDC) with UNet (+0.81) and TransUNet (+1.63) (docs/method.md section 4); none elsewhere.
 std::optional<double> paper_gain(const std::string& dataset, const std::string& model);
-
-// A file-name-safe form of free text.
-std::string slug(const std::string& s);
 
 }  // namespace mis

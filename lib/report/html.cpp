@@ -30,8 +30,8 @@ std::string figures_html(const ReportContent& r, const std::string& section) {
   std::string h;
   for (const auto& f : r.figures)
     if (f.section == section)
-      h += fmt::format("<figure><img src=\"{0}\" alt=\"{1}\"><figcaption><a href=\"{0}\">{1}</a></figcaption></figure>\n",
-                       html_escape(f.file), html_escape(f.title));
+      h += fmt::format("<figure><img src=\"{0}\" alt=\"{1}\"><figcaption><a href=\"{0}\">{1}</a>{2}</figcaption></figure>\n",
+                       html_escape(f.file), html_escape(f.title), f.caption.empty() ? "" : ". " + html_escape(f.caption));
   return h.empty() ? h : "<div class=\"figures\">\n" + h + "</div>\n";
 }
 
@@ -42,7 +42,7 @@ std::string html_report(const ReportContent& r) {
                   html_escape(r.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   h += "<h1>" + html_escape(r.title) + "</h1>\n";
   h += "<p class=\"files\">Also as <a href=\"report.md\">Markdown</a>, <a href=\"report.tex\">LaTeX</a> and "
-       "<a href=\"report.json\">JSON</a>.</p>\n<nav>";
+       "<a href=\"report.json\">JSON</a>; every per-case number in <a href=\"cases.csv\">cases.csv</a>.</p>\n<nav>";
   for (const auto& t : r.tables) h += "<a href=\"#" + html_escape(t.id) + "\">" + html_escape(t.title) + "</a> ";
   if (!r.gallery.empty()) h += "<a href=\"#gradcam\">Grad-CAM images</a>";
   h += "</nav>\n";

@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "core/files.h"
+#include "report/figure_render.h"
+#include "report/latex.h"
 #include "report/table_writers.h"
 
 namespace mis {
@@ -29,16 +31,17 @@ std::string markdown_report(const ReportContent& r) {
   return md;
 }
 
-std::string latex_report(const ReportContent& r) {
-  std::string tex = "% " + r.title + " (written by mis-spectral report; \\usepackage{booktabs})\n\n";
-  for (const auto& t : r.tables) tex += to_latex(t) + "\n";
-  return tex;
-}
-
 json report_json(const ReportContent& r) {
   json tables = json::array(), figures = json::array(), images = json::array();
   for (const auto& t : r.tables) tables.push_back(to_json(t));
-  for (const auto& f : r.figures) figures.push_back({{"file", f.file}, {"title", f.title}, {"section", f.section}});
+  const bool rendered = figure_rendering_available();
+  for (const auto& f : r.figures) {
+    json formats = {f.file};
+    if (rendered)
+      for (const char* ext : {".pdf", ".png"}) formats.push_back(fs::path(f.file).replace_extension(ext).generic_string());
+    figures.push_back({{"file", f.file}, {"title", f.title}, {"section", f.section}, {"caption", f.caption},
+                       {"formats", formats}});
+  }
   for (const auto& g : r.gallery)
     for (const auto& im : g.images) images.push_back({{"file", im.file}, {"caption", im.caption}, {"run", g.title}});
   return {{"schema", kReportSchema}, {"schema_version", 1}, {"title", r.title},
@@ -56,10 +59,17 @@ void write_report(const ReportContent& r, const fs::path& out_dir, const std::ve
   fs::create_directories(root / "tables");
   fs::create_directories(root / "figures");
   write_text_atomic(root / "report.md", markdown_report(r));
-  write_text_atomic(root / "report.tex", latex_report(r));
+  const bool rendered = figure_rendering_available();
+  write_text_atomic(root / "report_body.tex", latex_body(r, rendered));
+  write_text_atomic(root / "report.tex", latex_document(r));
   write_json_atomic(root / "report.json", report_json(r));
   for (const auto& t : r.tables) write_text_atomic(root / "tables" / (t.id + ".csv"), to_csv(t));
-  for (const auto& f : r.figures) write_text_atomic(root / f.file, f.svg);
+  write_text_atomic(root / "cases.csv", r.case_csv);
+  for (const auto& f : r.figures) {
+    write_text_atomic(root / f.file, f.svg);
+    if (rendered)
+      render_svg_figure(f.svg, (root / f.file).replace_extension(".pdf"), (root / f.file).replace_extension(".png"));
+  }
   for (const auto& g : r.gallery)
     for (const auto& im : g.images) {
       fs::create_directories((root / im.file).parent_path());

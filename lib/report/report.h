@@ -3,11 +3,14 @@
 // (atomically, lib/core/files.h StagingDir):
 //   report.md    the headline table first, then IID, OOD, noise, calibration, ablations,
 //                interpretability, the paper's reported gains and the list of runs
-//   report.tex   the same tables as LaTeX (booktabs) table environments
+//   report.tex   a LaTeX article that compiles on its own with pdflatex (report/latex.h),
+//                around report_body.tex: the tables and figures, to \input into a paper
 //   report.json  {"schema": "mis-spectral/report", "schema_version": 1, "title",
 //                 "tables": [see table_writers.h], "figures": [{"file", "title", "section"}],
 //                 "images": [{"file", "caption", "run"}]}
-//   tables/<id>.csv, figures/*.svg, images/<run>/*.png (copies of explain's PNGs), index.html
+//   cases.csv    every per-case, per-class number in one tidy table (report/case_table.h)
+//   tables/<id>.csv, figures/*.svg (and *.pdf, *.png where the build renders them,
+//   report/figure_render.h), images/<run>/*.png (copies of explain's PNGs), index.html
 #include <filesystem>
 #include <string>
 
@@ -19,7 +22,6 @@ namespace mis {
 constexpr const char* kReportSchema = "mis-spectral/report";
 
 std::string markdown_report(const ReportContent& r);
-std::string latex_report(const ReportContent& r);
 json report_json(const ReportContent& r);
 // index.html: every table, figure and Grad-CAM image, linked by relative paths.
 std::string html_report(const ReportContent& r);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -96,6 +97,25 @@ std::string training_identity(const json& result) {
   return without_runtime_settings(result.value("train_config", json::object())).dump();
 }
 
+// See Run::train_log.
+std::vector<json> read_train_log(const Run& run) {
+  std::vector<fs::path> candidates{run.dir / "train_log.jsonl"};
+  if (run.train_config.contains("output") && run.train_config["output"].is_string())
+    candidates.push_back(fs::path(run.train_config["output"].get<std::string>()) / "train_log.jsonl");
+  for (const auto& file : candidates) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) continue;
+    std::vector<json> lines;
+    std::istringstream in(read_text_file(file));
+    for (std::string line; std::getline(in, line);) {
+      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("step") && j["step"].is_number()) lines.push_back(std::move(j));
+    }
+    return lines;
+  }
+  return {};
+}
+
 }  // namespace
 
 RunLabels infer_labels(const json& result) {
@@ -186,6 +206,7 @@ std::vector<Run> load_runs(const std::vector<fs::path>& paths) {
     }
     attach(runs[it->second], std::move(doc), f);
   }
+  for (auto& run : runs) run.train_log = read_train_log(run);
   return runs;
 }
 

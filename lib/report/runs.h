@@ -32,6 +32,11 @@ struct Run {
   // Result documents by kind; explain_dir is the folder explain.json's image paths are relative to.
   std::optional<json> eval, noise, calibrate, explain;
   std::filesystem::path explain_dir;
+  // The lines of the run's train_log.jsonl (lib/train/trainer.cpp: {"step", "loss", "spatial",
+  // "spectral", "lr", ...} every log_every steps, {"step", "val_dsc", ...} at validations), from
+  // the run folder, else from train_config.output; empty when neither has one. A line that does
+  // not parse (the last one of a killed training) is left out.
+  std::vector<json> train_log;
 };
 
 // Reads runs from result folders (searched recursively for run.json and result files) and

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/rng.h"
+
 namespace mis {
 
 double mean_of(const std::vector<double>& v) {
@@ -84,6 +86,44 @@ WilcoxonResult wilcoxon_signed_rank(const std::vector<double>& differences) {
   r.p = std::erfc(std::fabs(*r.z) / std::sqrt(2.0));
   r.method = "normal";
   return r;
+}
+
+double wilcoxon_min_exact_p(int n) { return n <= 0 ? 1.0 : std::min(1.0, std::ldexp(2.0, -n)); }
+
+double quantile_sorted(const std::vector<double>& sorted, double q) {
+  const double h = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+std::optional<BootstrapCI> bootstrap_mean_ci(const std::vector<double>& x, double level, int resamples,
+                                             std::uint64_t seed) {
+  if (x.empty() || resamples < 1) return std::nullopt;
+  Rng rng(seed);
+  const std::uint64_t n = x.size();
+  std::vector<double> means(static_cast<std::size_t>(resamples));
+  for (auto& m : means) {
+    double sum = 0;
+    for (std::uint64_t i = 0; i < n; ++i) sum += x[rng.below(n)];
+    m = sum / static_cast<double>(n);
+  }
+  std::sort(means.begin(), means.end());
+  return BootstrapCI{mean_of(x), quantile_sorted(means, (1 - level) / 2), quantile_sorted(means, (1 + level) / 2)};
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p) {
+  const std::size_t m = p.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    running = std::max(running, std::min(1.0, static_cast<double>(m - j) * p[order[j]]));
+    adjusted[order[j]] = running;
+  }
+  return adjusted;
 }
 
 }  // namespace mis

@@ -42,8 +42,15 @@ std::string display(const Cell& c) {
   else if (c.sign) s = fmt::format("{:+.{}f}", c.value, c.decimals);
   else s = fmt::format("{:.{}f}", c.value, c.decimals);
   if (c.sd) s += fmt::format(" ± {:.{}f}", *c.sd, c.decimals);
+  if (c.ci) s += fmt::format(" [{:+.{}f}, {:+.{}f}]", c.ci->first, c.decimals, c.ci->second, c.decimals);
   if (c.of > 0 && c.n < c.of) s += fmt::format(" ({}/{} seeds)", c.n, c.of);
   return s;
+}
+
+bool is_text_column(const Table& t, std::size_t col) {
+  for (const auto& row : t.rows)
+    if (col < row.size() && row[col].kind == Cell::Kind::number) return false;
+  return true;
 }
 
 }  // namespace mis

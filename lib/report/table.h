@@ -5,6 +5,7 @@
 // "failed"), never a number.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/json.h"
@@ -17,6 +18,7 @@ struct Cell {
   std::string text;           // text cells; the failure message of failed cells
   double value = 0;           // number: a mean over seeds, a difference or a p-value
   std::optional<double> sd;   // sample std over seeds
+  std::optional<std::pair<double, double>> ci;  // a difference: 95% bootstrap interval, "[lo, hi]" after it
   int n = 0, of = 0;          // seeds with a value / runs of the group (0: not a mean over seeds)
   int decimals = 2;
   bool sign = false;          // a difference: shown with its sign
@@ -37,8 +39,12 @@ struct Table {
   std::vector<std::vector<Cell>> rows;
 };
 
-// The number as shown: "84.12 ± 1.03", "+0.81", "0.0312", "missing", "failed", with
-// " (2/3 seeds)" when some runs of a seed mean are missing.
+// The number as shown: "84.12 ± 1.03", "+0.81", "+0.81 [+0.12, +1.50]", "0.0312", "missing",
+// "failed", with " (2/3 seeds)" when some runs of a seed mean are missing.
 std::string display(const Cell& c);
+
+// A column of labels (left-aligned): it holds no number at all; "—" or "missing" among numbers
+// does not count.
+bool is_text_column(const Table& t, std::size_t col);
 
 }  // namespace mis

@@ -12,11 +12,10 @@ bool is_seed_column(const Table& t, std::size_t col) {
   return false;
 }
 
-// A column of labels (left-aligned) holds no number at all; "—" or "missing" among numbers does not count.
-bool is_text_column(const Table& t, std::size_t col) {
+bool is_interval_column(const Table& t, std::size_t col) {
   for (const auto& row : t.rows)
-    if (col < row.size() && row[col].kind == Cell::Kind::number) return false;
-  return true;
+    if (col < row.size() && row[col].kind == Cell::Kind::number && row[col].ci) return true;
+  return false;
 }
 
 std::string md_escape(const std::string& s) {
@@ -29,6 +28,8 @@ std::string md_escape(const std::string& s) {
   return out;
 }
 
+}  // namespace
+
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
@@ -36,36 +37,7 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-// Text for LaTeX: special characters escaped, the few Unicode symbols the report uses mapped
-// to math mode so the file compiles with pdflatex as well.
-std::string tex_escape(const std::string& s) {
-  static const std::pair<const char*, const char*> kSymbols[] = {
-      {"±", "$\\pm$"}, {"Δ", "$\\Delta$"}, {"λ", "$\\lambda$"}, {"−", "$-$"}, {"→", "$\\rightarrow$"},
-      {"—", "---"},     {"–", "--"},       {"σ", "$\\sigma$"},  {"×", "$\\times$"}};
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    bool mapped = false;
-    for (const auto& [from, to] : kSymbols) {
-      const std::string f = from;
-      if (s.compare(i, f.size(), f) == 0) {
-        out += to;
-        i += f.size();
-        mapped = true;
-        break;
-      }
-    }
-    if (mapped) continue;
-    const char ch = s[i++];
-    switch (ch) {
-      case '&': case '%': case '$': case '#': case '_': case '{': case '}': out += '\\'; out += ch; break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '\\': out += "\\textbackslash{}"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
+namespace {
 
 json cell_json(const Cell& c) {
   switch (c.kind) {
@@ -75,6 +47,7 @@ json cell_json(const Cell& c) {
     case Cell::Kind::number: break;
   }
   json j = {{"value", c.value}, {"sd", c.sd ? json(*c.sd) : json(nullptr)}};
+  if (c.ci) j["ci"] = {c.ci->first, c.ci->second};
   if (c.of > 0) {
     j["n"] = c.n;
     j["of"] = c.of;
@@ -115,33 +88,15 @@ std::string to_markdown(const Table& t) {
   return md;
 }
 
-std::string to_latex(const Table& t) {
-  std::string tex = "\\begin{table}[ht]\n\\centering\n\\small\n";
-  tex += "\\caption{" + tex_escape(t.title) + (t.note.empty() ? "" : ". " + tex_escape(t.note)) + "}\n";
-  tex += "\\label{tab:" + t.id + "}\n";
-  std::string spec;
-  for (std::size_t i = 0; i < t.columns.size(); ++i) {
-    spec += is_text_column(t, i) ? "l" : "r";
-  }
-  tex += "\\begin{tabular}{" + spec + "}\n\\toprule\n";
-  for (std::size_t i = 0; i < t.columns.size(); ++i) tex += (i ? " & " : "") + tex_escape(t.columns[i]);
-  tex += " \\\\\n\\midrule\n";
-  if (t.rows.empty()) tex += fmt::format("\\multicolumn{{{}}}{{l}}{{No results.}} \\\\\n", t.columns.size());
-  for (const auto& row : t.rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) tex += (i ? " & " : "") + tex_escape(display(row[i]));
-    tex += " \\\\\n";
-  }
-  tex += "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
-  return tex;
-}
-
 std::string to_csv(const Table& t) {
-  std::vector<bool> with_sd(t.columns.size());
+  std::vector<bool> with_sd(t.columns.size()), with_ci(t.columns.size());
   std::string csv;
   for (std::size_t i = 0; i < t.columns.size(); ++i) {
     with_sd[i] = is_seed_column(t, i);
+    with_ci[i] = is_interval_column(t, i);
     csv += (i ? "," : "") + csv_field(t.columns[i]);
     if (with_sd[i]) csv += "," + csv_field(t.columns[i] + " sd");
+    if (with_ci[i]) csv += "," + csv_field(t.columns[i] + " CI low") + "," + csv_field(t.columns[i] + " CI high");
   }
   csv += "\r\n";
   for (const auto& row : t.rows) {
@@ -151,9 +106,12 @@ std::string to_csv(const Table& t) {
       if (c.kind == Cell::Kind::number) csv += fmt::format("{}", c.value);
       else if (c.kind == Cell::Kind::text) csv += csv_field(c.text);
       else csv += display(c);
-      if (i < with_sd.size() && with_sd[i]) {
-        if (c.kind == Cell::Kind::number) csv += c.sd ? fmt::format(",{}", *c.sd) : std::string(",");
-        else csv += c.kind == Cell::Kind::text ? std::string(",") : "," + display(c);
+      // Beside a number its sd and interval, empty where it has none; beside missing/failed the same word.
+      const std::string blank = c.kind == Cell::Kind::number || c.kind == Cell::Kind::text ? "" : display(c);
+      if (i < with_sd.size() && with_sd[i]) csv += "," + (c.kind == Cell::Kind::number && c.sd ? fmt::format("{}", *c.sd) : blank);
+      if (i < with_ci.size() && with_ci[i]) {
+        if (c.kind == Cell::Kind::number && c.ci) csv += fmt::format(",{},{}", c.ci->first, c.ci->second);
+        else csv += "," + blank + "," + blank;
       }
     }
     csv += "\r\n";

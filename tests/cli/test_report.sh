@@ -127,7 +127,8 @@ assert refs and all(os.path.isfile(os.path.join(rep, r)) for r in refs), [r for 
 assert not any(r.startswith("/") or ".." in r for r in refs)
 assert sum(r.endswith(".png") for r in refs) == 4 and sum(r.endswith(".svg") for r in refs) >= 2 * 4
 for f in os.listdir(rep + "/figures"):
-    ET.parse(os.path.join(rep, "figures", f))  # well-formed XML
+    if f.endswith(".svg"):  # beside them their PDF and PNG renderings (test_report_files.sh)
+        ET.parse(os.path.join(rep, "figures", f))  # well-formed XML
 PY
 
 python3 - "$WORK/rep" <<'PY' && pass "noise plot polylines map levels and DSC linearly" || fail "noise plot wrong"

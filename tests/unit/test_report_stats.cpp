@@ -88,3 +88,72 @@ TEST_CASE("report Wilcoxon normal approximation with ties and zeros, n above the
   CHECK(std::fabs(*exact.p - normal_p(u)) < 0.01);
   CHECK(*exact.p != normal_p(u));  // but it is the exact count, not the approximation
 }
+
+TEST_CASE("report Holm adjustment on a hand-worked example") {
+  // Sorted: 0.005, 0.01, 0.03, 0.04 (m = 4) times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04; the running
+  // maximum makes the last 0.06. Returned in the input's order; never above 1.
+  const auto a = holm_adjust({0.01, 0.04, 0.03, 0.005});
+  REQUIRE(a.size() == 4);
+  CHECK(a[0] == doctest::Approx(0.03));
+  CHECK(a[1] == doctest::Approx(0.06));
+  CHECK(a[2] == doctest::Approx(0.06));
+  CHECK(a[3] == doctest::Approx(0.02));
+  const auto capped = holm_adjust({0.5, 0.6});
+  CHECK(capped[0] == doctest::Approx(1.0));
+  CHECK(capped[1] == doctest::Approx(1.0));
+  CHECK(holm_adjust({0.2})[0] == doctest::Approx(0.2));  // a family of one is unchanged
+  CHECK(holm_adjust({}).empty());
+}
+
+TEST_CASE("report smallest exact Wilcoxon p equals the test's p when all differences agree in sign") {
+  for (int n : {1, 3, 8, 12}) {
+    std::vector<double> d;
+    for (int i = 1; i <= n; ++i) d.push_back(0.1 * i);
+    CHECK(wilcoxon_min_exact_p(n) == doctest::Approx(*wilcoxon_signed_rank(d).p));
+  }
+  CHECK(wilcoxon_min_exact_p(8) == doctest::Approx(0.0078125));
+}
+
+TEST_CASE("report bootstrap interval: exact small cases and the normal approximation of a large sample") {
+  // Two values a < b: the resampled mean is a with probability 1/4, (a+b)/2 with 1/2, b with 1/4;
+  // both 2.5% and 97.5% fall inside the outer quarters, so the interval is [a, b].
+  const auto two = bootstrap_mean_ci({1.0, 3.0});
+  REQUIRE(two);
+  CHECK(two->mean == doctest::Approx(2.0));
+  CHECK(two->lo == doctest::Approx(1.0));
+  CHECK(two->hi == doctest::Approx(3.0));
+  // A constant sample has a point interval.
+  const auto flat = bootstrap_mean_ci({0.4, 0.4, 0.4});
+  CHECK(flat->lo == doctest::Approx(0.4));
+  CHECK(flat->hi == doctest::Approx(0.4));
+  CHECK(!bootstrap_mean_ci({}).has_value());
+  // 400 symmetric values (i mod 20, spread evenly): the bootstrap distribution of the mean is close
+  // to normal with sd = s / sqrt(n), s the plug-in (1/n) sd, so the 95% interval is the mean
+  // +- 1.96 s / sqrt(n); Monte Carlo error of each bound with 10000 resamples is about 0.03 sd.
+  std::vector<double> x;
+  for (int i = 0; i < 400; ++i) x.push_back(i % 20);
+  double m = 0, ss = 0;
+  for (double v : x) m += v / 400;
+  for (double v : x) ss += (v - m) * (v - m);
+  const double se = std::sqrt(ss / 400) / std::sqrt(400.0);
+  const auto big = bootstrap_mean_ci(x);
+  CHECK(big->mean == doctest::Approx(9.5));
+  CHECK(std::fabs(big->lo - (m - 1.959964 * se)) < 0.12 * se);
+  CHECK(std::fabs(big->hi - (m + 1.959964 * se)) < 0.12 * se);
+  // Seeded: the same interval every time; another seed moves it only by Monte Carlo error.
+  const auto again = bootstrap_mean_ci(x);
+  CHECK(again->lo == big->lo);
+  CHECK(again->hi == big->hi);
+  const auto other = bootstrap_mean_ci(x, 0.95, kBootstrapResamples, 7);
+  CHECK(other->lo != big->lo);
+  CHECK(std::fabs(other->lo - big->lo) < 0.2 * se);
+}
+
+TEST_CASE("report quantile definition 7 on a hand-worked example") {
+  // numpy.quantile([1, 2, 4, 8], q): h = 3q; q = 0.5 -> 2 + 0.5 * 2 = 3; q = 0.9 -> h 2.7 -> 4 + 0.7 * 4 = 6.8.
+  const std::vector<double> s{1, 2, 4, 8};
+  CHECK(quantile_sorted(s, 0.5) == doctest::Approx(3.0));
+  CHECK(quantile_sorted(s, 0.9) == doctest::Approx(6.8));
+  CHECK(quantile_sorted(s, 0.0) == doctest::Approx(1.0));
+  CHECK(quantile_sorted(s, 1.0) == doctest::Approx(8.0));
+}

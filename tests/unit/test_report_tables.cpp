@@ -4,10 +4,12 @@
 // line plot mapping levels and DSCs linearly, and index.html linking only files that exist.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -158,15 +160,18 @@ TEST_CASE("report headline recomputed by hand: two seeds x two variants, missing
   CHECK(a.n == 2);
   CHECK(b.value == doctest::Approx(84.5));
   CHECK(*b.sd == doctest::Approx(std::sqrt(4.5)));
-  CHECK(acdc[column(h, "Δ pp")].value == doctest::Approx(2.5));
-  CHECK(display(acdc[column(h, "Δ pp")]) == "+2.50");
+  CHECK(acdc[column(h, "IID DSC Δ pp")].value == doctest::Approx(2.5));
+  // The bootstrap interval of the mean paired difference over the cases d = (3, 2, 2.5) pp: the
+  // resampled mean is 2 (all three draws the 2) with probability 1/27 > 2.5%, 3 likewise, so the
+  // 2.5% and 97.5% quantiles of 10000 resamples are 2 and 3 (370 +- 19 of each expected).
+  CHECK(display(acdc[column(h, "IID DSC Δ pp")]) == "+2.50 [+2.00, +3.00]");
   // Cases averaged over seeds: spatial (0.72, 0.82, 0.92), spectral (0.75, 0.84, 0.945):
   // d = (0.03, 0.02, 0.025), all positive and untied: exact p = 2/8.
-  CHECK(acdc[column(h, "p")].value == doctest::Approx(0.25));
+  CHECK(acdc[column(h, "IID DSC p")].value == doctest::Approx(0.25));
   // OOD = mean over B and C: spatial 0.6, 0.7 -> 65 ± 7.071; spectral 0.7, 0.8 -> 75 ± 7.071.
   CHECK(acdc[column(h, "OOD DSC spatial")].value == doctest::Approx(65.0));
   CHECK(*acdc[column(h, "OOD DSC spatial")].sd == doctest::Approx(std::sqrt(50.0)));
-  CHECK(acdc[column(h, "Δ pp", 1)].value == doctest::Approx(10.0));
+  CHECK(acdc[column(h, "OOD DSC Δ pp")].value == doctest::Approx(10.0));
   CHECK(acdc[column(h, "Paper Δ pp")].value == doctest::Approx(0.81));  // cardiac UNet
 
   // Synapse: one complete spatial seed of two (the other failed), the spectral run pending.
@@ -176,8 +181,8 @@ TEST_CASE("report headline recomputed by hand: two seeds x two variants, missing
   CHECK(!s.sd.has_value());
   CHECK(display(s) == "65.00 (1/2 seeds)");
   CHECK(display(syn[column(h, "IID DSC +spectral")]) == "missing");
-  CHECK(display(syn[column(h, "Δ pp")]) == "missing");
-  CHECK(display(syn[column(h, "p")]) == "missing");
+  CHECK(display(syn[column(h, "IID DSC Δ pp")]) == "missing");
+  CHECK(display(syn[column(h, "IID DSC p")]) == "missing");
   CHECK(display(syn[column(h, "Paper Δ pp")]) == "—");
   const std::string md = to_markdown(h);
   CHECK(md.find("| Synapse | unet | 65.00 (1/2 seeds) | missing | missing | missing |") != std::string::npos);
@@ -254,7 +259,12 @@ TEST_CASE("report folder: CSV and report.json read back equal the table numbers"
   CHECK(std::stod(csv[1][col("IID DSC spatial")]) == doctest::Approx(82.0).epsilon(1e-12));
   CHECK(std::stod(csv[1][col("IID DSC spatial sd")]) == doctest::Approx(std::sqrt(8.0)).epsilon(1e-12));
   CHECK(std::stod(csv[1][col("IID DSC +spectral")]) == doctest::Approx(84.5).epsilon(1e-12));
-  CHECK(std::stod(csv[1][col("p")]) == doctest::Approx(0.25));
+  CHECK(std::stod(csv[1][col("IID DSC p")]) == doctest::Approx(0.25));
+  CHECK(std::stod(csv[1][col("IID DSC Δ pp CI low")]) == doctest::Approx(2.0));
+  CHECK(std::stod(csv[1][col("IID DSC Δ pp CI high")]) == doctest::Approx(3.0));
+  CHECK(csv[2][col("IID DSC Δ pp CI low")] == "missing");
+  for (std::size_t i = 0; i < csv[0].size(); ++i)
+    for (std::size_t j = 0; j < i; ++j) CHECK_MESSAGE(csv[0][i] != csv[0][j], csv[0][i]);
   CHECK(csv[2][col("IID DSC +spectral")] == "missing");
   CHECK(csv[2][col("IID DSC +spectral sd")] == "missing");
   CHECK(csv[2][col("IID DSC spatial sd")].empty());  // one seed: no std, and not 0
@@ -379,11 +389,11 @@ TEST_CASE("report: the temperature-scaled calibration table, from calibrate's bl
   CHECK(t.columns[column(t, "T +spectral") + 1] == "ECE spatial");
   // ECE after scaling: spatial 0.03, spectral 0.01 -> Δ -0.02 (an improvement); Brier and NLL alike.
   CHECK(row[column(t, "ECE spatial")].value == doctest::Approx(0.03));
-  CHECK(row[column(t, "Δ", 0)].value == doctest::Approx(-0.02));
-  CHECK(row[column(t, "Δ", 0)].lower_better);
+  CHECK(row[column(t, "ECE Δ")].value == doctest::Approx(-0.02));
+  CHECK(row[column(t, "ECE Δ")].lower_better);
   CHECK(row[column(t, "Brier +spectral")].value == doctest::Approx(0.1));
   CHECK(row[column(t, "NLL spatial")].value == doctest::Approx(0.4));
-  CHECK(row[column(t, "Δ", 2)].value == doctest::Approx(-0.2));
+  CHECK(row[column(t, "NLL Δ")].value == doctest::Approx(-0.2));
   // The unscaled table still reads the "calibration" block (twice the scaled numbers here).
   CHECK(table(r, "calibration").rows.at(0)[column(table(r, "calibration"), "ECE spatial")].value ==
         doctest::Approx(0.06));
@@ -393,4 +403,154 @@ TEST_CASE("report: the temperature-scaled calibration table, from calibrate's bl
   make_study(plain.path);
   const ReportContent without = build_report(load_runs({plain.path}), "t");
   for (const auto& table : without.tables) CHECK(table.id != "calibration_temperature");
+}
+
+namespace {
+
+// An eval result whose cases have two classes A and B: metrics[case][class] = {dsc, sensitivity, missed}.
+json two_class_eval(double lambda, const std::vector<std::array<std::optional<double>, 4>>& cases) {
+  json doc = result_header("eval");
+  doc["train_config"] = train_config(lambda, 0, "r");
+  doc["classes"] = {"background", "A", "B"};
+  json list = json::array();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& [a_dsc, a_sens, b_dsc, b_sens] = cases[i];
+    const auto cls = [](std::optional<double> dsc, std::optional<double> sens) {
+      return json{{"dsc", *dsc}, {"sensitivity", sens ? json(*sens) : json(nullptr)}, {"missed", sens && *sens == 0}};
+    };
+    list.push_back({{"id", "c" + std::to_string(i)}, {"metrics", {{"A", cls(a_dsc, a_sens)}, {"B", cls(b_dsc, b_sens)}}}});
+  }
+  doc["evaluations"] = {{{"role", "iid"}, {"dataset", {{"name", "ACDC"}}}, {"cases", list}, {"summary", {{"mean", {{"dsc", 0.5}}}}}}};
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("report per-class table, missed structures and sensitivity by hand") {
+  TempDir tmp;
+  // Spatial: A misses case 2 entirely (sensitivity 0); B's case 2 has no B in the reference (null).
+  write_run(tmp.path, "sp", "ACDC", "spatial", 0, "complete",
+            {{"eval.json", two_class_eval(0, {{0.9, 0.95, 0.5, 0.55}, {0.8, 0.85, 0.6, 0.65}, {0.0, 0.0, 0.7, std::nullopt}})}});
+  write_run(tmp.path, "sc", "ACDC", "spectral", 0, "complete",
+            {{"eval.json", two_class_eval(0.5, {{0.92, 0.96, 0.5, 0.6}, {0.83, 0.9, 0.62, 0.7}, {0.4, 0.5, 0.75, std::nullopt}})}});
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  const Table& pc = table(r, "per_class");
+  REQUIRE(pc.rows.size() == 2);
+  CHECK(pc.rows[0][2].text == "A");
+  CHECK(pc.rows[1][2].text == "B");
+  // A: spatial (0.9 + 0.8 + 0) / 3, spectral (0.92 + 0.83 + 0.4) / 3, in %.
+  CHECK(pc.rows[0][column(pc, "DSC spatial")].value == doctest::Approx(170.0 / 3));
+  CHECK(pc.rows[0][column(pc, "DSC +spectral")].value == doctest::Approx(215.0 / 3));
+  CHECK(pc.rows[0][column(pc, "DSC Δ pp")].value == doctest::Approx(15.0));
+  // Differences (2, 3, 40) pp, all positive and untied: exact p = 2/8.
+  CHECK(pc.rows[0][column(pc, "DSC p")].value == doctest::Approx(0.25));
+  CHECK(pc.rows[1][column(pc, "DSC spatial")].value == doctest::Approx(60.0));
+  const Table& m = table(r, "missed");
+  REQUIRE(m.rows.size() == 2);  // one test set x two classes
+  CHECK(m.rows[0][2].text == "ACDC (IID)");
+  // A: spatial misses 1 of 3 cases with A in the reference, spectral none.
+  CHECK(m.rows[0][column(m, "Missed spatial")].value == doctest::Approx(100.0 / 3));
+  CHECK(m.rows[0][column(m, "Missed +spectral")].value == doctest::Approx(0.0));
+  CHECK(m.rows[0][column(m, "Missed Δ pp")].value == doctest::Approx(-100.0 / 3));
+  CHECK(m.rows[0][column(m, "Sensitivity spatial")].value == doctest::Approx(60.0));
+  // B: case 2 has no B in the reference: 2 cases count, none missed; sensitivity over those 2.
+  CHECK(m.rows[1][column(m, "Missed spatial")].value == doctest::Approx(0.0));
+  CHECK(m.rows[1][column(m, "Sensitivity spatial")].value == doctest::Approx(60.0));
+  CHECK(m.rows[1][column(m, "Sensitivity +spectral")].value == doctest::Approx(65.0));
+
+  // The paired strip plot: one line per case from (left, spatial) to (right, spectral), mean over classes.
+  const Figure* strip = nullptr;
+  for (const auto& f : r.figures)
+    if (f.file == "figures/cases_ACDC_unet.svg") strip = &f;
+  REQUIRE(strip);
+  const std::regex pair("<line class=\"pair\" data-case=\"([^\"]+)\" x1=\"([^\"]+)\" y1=\"([^\"]+)\" x2=\"([^\"]+)\" y2=\"([^\"]+)\"");
+  std::vector<std::array<double, 4>> lines;
+  for (auto it = std::sregex_iterator(strip->svg.begin(), strip->svg.end(), pair); it != std::sregex_iterator(); ++it)
+    lines.push_back({std::stod((*it)[2]), std::stod((*it)[3]), std::stod((*it)[4]), std::stod((*it)[5])});
+  REQUIRE(lines.size() == 3);
+  // Case means in %: spatial (70, 70, 35), spectral (71, 72.5, 57.5); one linear map for all.
+  const double a[] = {70, 70, 35}, b[] = {71, 72.5, 57.5};
+  const double slope = (lines[2][1] - lines[0][1]) / (a[2] - a[0]);
+  CHECK(slope < 0);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(lines[i][0] == doctest::Approx(kStripLeftX));
+    CHECK(lines[i][2] == doctest::Approx(kStripRightX));
+    CHECK(lines[i][3] - lines[0][1] == doctest::Approx(slope * (b[i] - a[0])).epsilon(1e-3));
+  }
+}
+
+TEST_CASE("report training curves and table from train_log.jsonl, a partial last line left out") {
+  TempDir tmp;
+  for (const auto& [id, variant, lambda] : {std::tuple{"sp", "spatial", 0.0}, {"sc", "spectral", 0.5}}) {
+    write_run(tmp.path, id, "ACDC", variant, 0, "complete", {{"eval.json", eval_doc(lambda, 0, {0.5}, 0.4, 0.4)}});
+    std::string log;
+    for (int step = 10; step <= 30; step += 10)
+      log += json{{"step", step}, {"loss", 1.0 / step}, {"spatial", 0.5 / step}, {"spectral", lambda / step}}.dump() + "\n";
+    log += json{{"step", 20}, {"val_dsc", 0.7}}.dump() + "\n" + json{{"step", 30}, {"val_dsc", 0.6}}.dump() + "\n";
+    write_text_atomic(tmp.path / "runs" / id / "train_log.jsonl", log + "{\"step\": 40, \"lo");
+  }
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  const Table& t = table(r, "training");
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0][column(t, "Steps")].value == doctest::Approx(30));
+  CHECK(t.rows[0][column(t, "Loss")].value == doctest::Approx(1.0 / 30));
+  CHECK(t.rows[1][column(t, "Spectral term")].value == doctest::Approx(0.5 / 30));
+  CHECK(t.rows[1][column(t, "Best val DSC")].value == doctest::Approx(70.0));  // the best, not the last
+  CHECK(t.rows[1][column(t, "Best at step")].value == doctest::Approx(20));
+  int curves = 0;
+  for (const auto& f : r.figures)
+    if (f.section == "training") {
+      ++curves;
+      CHECK(f.svg.find("stroke-dasharray=\"6,4\"") != std::string::npos);  // the spectral run, and its swatch
+    }
+  CHECK(curves == 3);  // loss, spectral term, validation DSC
+}
+
+TEST_CASE("report noise panels of one model share the y axis, axes name their units") {
+  TempDir tmp;
+  make_study(tmp.path);
+  // A second noise type (blur) on the same runs, with much lower DSCs.
+  for (const auto& [id, lambda, seed] : {std::tuple{"acdc-spatial-s0", 0.0, 0}, {"acdc-spectral-s0", 0.5, 0}}) {
+    json doc = read_json_file(tmp.path / "runs" / id / "noise.json");
+    json e = evaluation("noise", "ACDC", {0.1});
+    e["noise"] = {{"type", "blur"}, {"level", 2}};
+    doc["evaluations"].push_back(e);
+    write_json_atomic(tmp.path / "runs" / id / "noise.json", doc);
+  }
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  std::vector<const Figure*> panels;
+  for (const auto& f : r.figures)
+    if (f.section == "noise" && f.file.find("ACDC") != std::string::npos) panels.push_back(&f);
+  REQUIRE(panels.size() == 2);
+  // The y tick labels of the two panels are the same: the axis reaches down to 10 (blur) in the
+  // gaussian panel too, and up to 86 (gaussian) in the blur panel.
+  CHECK(panels[0]->svg.find("Gaussian blur sigma (pixels)") != std::string::npos);
+  CHECK(panels[1]->svg.find("Gaussian noise sd (fraction of the intensity range)") != std::string::npos);
+  const std::regex ytick("text-anchor=\"end\" dominant-baseline=\"middle\">([0-9.]+)</text>");
+  std::vector<std::string> y0, y1;
+  for (auto it = std::sregex_iterator(panels[0]->svg.begin(), panels[0]->svg.end(), ytick); it != std::sregex_iterator(); ++it)
+    y0.push_back((*it)[1]);
+  for (auto it = std::sregex_iterator(panels[1]->svg.begin(), panels[1]->svg.end(), ytick); it != std::sregex_iterator(); ++it)
+    y1.push_back((*it)[1]);
+  CHECK(!y0.empty());
+  CHECK(y0 == y1);
+  CHECK(std::stod(y0.front()) <= 10.0);
+  CHECK(std::stod(y0.back()) >= 86.0);
+}
+
+TEST_CASE("report reliability diagram shows each bin's pixel count as a histogram") {
+  ReliabilitySeries s{"a", "#000", {0, 0.5, 1}, {0.3, 0.9}, {100, 400}};
+  const std::string svg = reliability_svg("t", {s});
+  const std::regex count("<rect class=\"count\" data-series=\"a\" data-count=\"(\\d+)\" x=\"[^\"]+\" y=\"[^\"]+\" width=\"[^\"]+\" height=\"([^\"]+)\"");
+  std::vector<std::pair<int, double>> bars;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), count); it != std::sregex_iterator(); ++it)
+    bars.emplace_back(std::stoi((*it)[1]), std::stod((*it)[2]));
+  REQUIRE(bars.size() == 2);
+  CHECK(bars[0].first == 100);
+  CHECK(bars[1].second == doctest::Approx(kCountBand));  // the largest bin fills the band
+  CHECK(bars[0].second == doctest::Approx(kCountBand / 4));  // heights proportional to counts
+  // The dashed diagonal has a dashed legend swatch.
+  CHECK(svg.find("class=\"swatch\"") != std::string::npos);
+  CHECK(svg.find("<line class=\"swatch\" x1=\"74\" y1=\"84\" x2=\"96\" y2=\"84\" stroke=\"#555\" stroke-width=\"3\" "
+                 "stroke-dasharray=\"6,4\"/>") != std::string::npos);
 }

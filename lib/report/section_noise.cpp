@@ -1,0 +1,119 @@
+#include "report/sections.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/strings.h"
+#include "report/extract.h"
+#include "report/stats.h"
+#include "report/svg.h"
+
+namespace mis {
+
+namespace {
+
+// Appends to rows [first_row, end) the Holm-adjusted form of their p-values in column `p_col`,
+// the family being those rows (one dataset and model's noise grid); "n/a"/"missing" stay so.
+void add_holm_column(Table& t, std::size_t first_row, std::size_t p_col) {
+  std::vector<double> p;
+  for (std::size_t r = first_row; r < t.rows.size(); ++r)
+    if (t.rows[r][p_col].kind == Cell::Kind::number) p.push_back(t.rows[r][p_col].value);
+  const std::vector<double> adjusted = holm_adjust(p);
+  std::size_t k = 0;
+  for (std::size_t r = first_row; r < t.rows.size(); ++r) {
+    const Cell& raw = t.rows[r][p_col];
+    if (raw.kind != Cell::Kind::number) {
+      t.rows[r].push_back(raw);
+      continue;
+    }
+    Cell c = Cell::num(adjusted[k++]);
+    c.pvalue = true;
+    t.rows[r].push_back(c);
+  }
+}
+
+// The x axis of a noise type, with the unit of its level (lib/eval/corruptions.h).
+std::string noise_axis_label(const std::string& type) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"gaussian", "Gaussian noise sd (fraction of the intensity range)"},
+      {"salt_pepper", "salt-and-pepper: fraction of voxels replaced"},
+      {"speckle", "speckle: sd of the multiplicative noise"},
+      {"poisson", "Poisson: relative noise at the brightest intensity"},
+      {"blur", "Gaussian blur sigma (pixels)"},
+      {"gamma", "gamma: exponent 1 + level (u to the power 1 + level)"}};
+  const auto it = kLabels.find(type);
+  return it == kLabels.end() ? type + " level" : it->second;
+}
+
+}  // namespace
+
+void noise_section(const Context& ctx, ReportContent& out) {
+  Table t;
+  t.id = "noise";
+  t.title = "Noise robustness";
+  t.note = fmt::format("DSC in % on the IID test set with seeded corruptions (identical inputs for every model); "
+                       "level 0 is the clean input; {}; {}. p Holm: the p-values of one dataset and model's noise "
+                       "grid (every type and level) adjusted together by Holm's step-down method (Holm 1979), "
+                       "which bounds the chance of any false finding in the grid by the threshold.",
+                       seeds_note(ctx.main), kPNote);
+  t.columns = {"Dataset", "Model", "Noise", "Level"};
+  for (const auto& c : pair_header("DSC", "Δ pp")) t.columns.push_back(c);
+  t.columns.push_back("DSC p Holm");
+  for (const auto& [key, p] : ctx.main) {
+    const std::size_t first_row = t.rows.size();
+    std::vector<std::pair<std::string, LinePlot>> plots;  // (file, plot) per noise type
+    std::map<std::string, std::set<double>> levels;  // type -> levels
+    for (const RunSet* s : {&p.spatial, &p.spectral})
+      for (const Run* r : *s)
+        if (r->noise)
+          for (const json* e : evaluations_of(*r->noise, "noise"))
+            levels[(*e)["noise"].value("type", "?")].insert((*e)["noise"].value("level", 0.0));
+    for (const auto& [type, lv] : levels) {
+      LinePlot plot;
+      plot.title = fmt::format("{} · {} · {}", key.first, key.second, type);
+      plot.x_label = noise_axis_label(type);
+      plot.y_label = "DSC (%)";
+      plot.y_min = 0;
+      plot.y_max = 100;
+      LineSeries spatial{"spatial only", kSpatialColor, {}, {}, {}}, spectral{"spatial + spectral", kSpectralColor, {}, {}, {}};
+      spectral.dashed = true;  // so that a line hidden under the other still shows
+      for (double level : lv) {
+        const ValueOf value = [type = type, level](const Run& r) -> std::optional<double> {
+          const json* e = r.noise ? noise_evaluation(*r.noise, type, level) : nullptr;
+          return e ? summary_mean(*e, "dsc") : std::nullopt;
+        };
+        const CasesOf cases = [type = type, level](const Run& r) -> std::map<std::string, double> {
+          const json* e = r.noise ? noise_evaluation(*r.noise, type, level) : nullptr;
+          return e ? case_values(*e, "dsc") : std::map<std::string, double>{};
+        };
+        std::vector<Cell> row{Cell::str(key.first), Cell::str(key.second), Cell::str(type),
+                              Cell::str(fmt::format("{:g}", level))};
+        four_cells(row, p, value, cases, 100, 2);
+        for (auto [series, cell] : {std::pair{&spatial, row[4]}, {&spectral, row[5]}}) {
+          series->x.push_back(level);
+          series->y.push_back(cell.kind == Cell::Kind::number ? std::optional<double>(cell.value) : std::nullopt);
+          series->sd.push_back(cell.kind == Cell::Kind::number ? cell.sd : std::nullopt);
+        }
+        t.rows.push_back(std::move(row));
+      }
+      plot.series = {spatial, spectral};
+      plots.emplace_back(fmt::format("figures/noise_{}_{}_{}.svg", sanitize_id(key.first), sanitize_id(key.second),
+                                     sanitize_id(type)),
+                         std::move(plot));
+    }
+    // One y range for all of a model's panels, so that their drops compare at a glance.
+    std::vector<LinePlot> panels;
+    for (const auto& [file, plot] : plots) panels.push_back(plot);
+    const auto range = shared_y_range(panels);
+    for (auto& [file, plot] : plots) {
+      plot.y_range = range;
+      out.figures.push_back({file, plot.title, "noise", line_plot_svg(plot),
+                             "Mean over seeds, bars: sample std; the panels of one model share the y axis."});
+    }
+    add_holm_column(t, first_row, 7);
+  }
+  out.tables.push_back(std::move(t));
+}
+
+}  // namespace mis

@@ -1,0 +1,99 @@
+// Training curves (issue 16, part 2): the loss, its spatial and spectral terms and the validation
+// DSC of every run over steps, from train_log.jsonl, seeds overlaid (one line per run: spatial-only
+// solid blue, spatial+spectral dashed red), and a table of where each run ended.
+#include "report/sections.h"
+
+#include <fmt/format.h>
+
+#include "core/strings.h"
+#include "report/svg.h"
+
+namespace mis {
+
+namespace {
+
+// One line per run of `key` over steps; the first run of each variant names it in the legend.
+LinePlot curves(const Pair& p, const std::string& title, const std::string& y_label, const char* key, double scale) {
+  LinePlot plot;
+  plot.title = title;
+  plot.x_label = "training step (iterations)";
+  plot.y_label = y_label;
+  for (const auto& [runs, name, color, dashed] :
+       {std::tuple{&p.spatial, "spatial only", kSpatialColor, false},
+        std::tuple{&p.spectral, "spatial + spectral", kSpectralColor, true}}) {
+    bool named = false;
+    for (const Run* r : *runs) {
+      LineSeries s;
+      s.color = color;
+      s.dashed = dashed;
+      s.markers = false;
+      for (const json& line : r->train_log)
+        if (line.contains(key) && line[key].is_number()) {
+          s.x.push_back(line["step"].get<double>());
+          s.y.push_back(scale * line[key].get<double>());
+        }
+      if (s.x.empty()) continue;
+      s.name = named ? "" : fmt::format("{} ({} seed(s))", name, runs->size());
+      named = true;
+      plot.series.push_back(std::move(s));
+    }
+  }
+  return plot;
+}
+
+std::optional<double> last_of(const Run& r, const char* key) {
+  for (auto it = r.train_log.rbegin(); it != r.train_log.rend(); ++it)
+    if (it->contains(key) && (*it)[key].is_number()) return (*it)[key].get<double>();
+  return std::nullopt;
+}
+
+Cell number_or_missing(std::optional<double> v, int decimals) { return v ? Cell::num(*v, decimals) : Cell::missing(); }
+
+}  // namespace
+
+void training_section(const Context& ctx, ReportContent& out) {
+  Table t;
+  t.id = "training";
+  t.title = "Training";
+  t.note = "From each run's train_log.jsonl: the loss and its terms averaged over the last logging interval, and "
+           "the best validation DSC (pseudo Dice on held-out training cases, in %) with its step.";
+  t.columns = {"Dataset", "Model", "Variant", "Seed", "Steps", "Loss", "Spatial term", "Spectral term",
+               "Best val DSC", "Best at step"};
+  for (const auto& [key, p] : ctx.main) {
+    bool any = false;
+    for (const RunSet* s : {&p.spatial, &p.spectral})
+      for (const Run* r : *s) {
+        if (r->train_log.empty()) continue;
+        any = true;
+        std::optional<double> best, best_step;
+        for (const json& line : r->train_log)
+          if (line.contains("val_dsc") && line["val_dsc"].is_number() && (!best || line["val_dsc"].get<double>() > *best)) {
+            best = line["val_dsc"].get<double>();
+            best_step = line["step"].get<double>();
+          }
+        t.rows.push_back({Cell::str(key.first), Cell::str(key.second), Cell::str(r->labels.variant),
+                          Cell::str(std::to_string(r->labels.seed)), number_or_missing(last_of(*r, "step"), 0),
+                          number_or_missing(last_of(*r, "loss"), 4), number_or_missing(last_of(*r, "spatial"), 4),
+                          number_or_missing(last_of(*r, "spectral"), 4),
+                          number_or_missing(best ? std::optional<double>(100 * *best) : std::nullopt, 2),
+                          number_or_missing(best_step, 0)});
+      }
+    if (!any) continue;
+    const std::string stem = sanitize_id(key.first) + "_" + sanitize_id(key.second);
+    const std::string what = key.first + " · " + key.second;
+    for (const auto& [plot, file, caption] :
+         {std::tuple{curves(p, what + " · training loss", "loss (total)", "loss", 1), "loss",
+                     "Total loss per run, seeds overlaid."},
+          {curves(p, what + " · spectral term", "spectral loss term (SCC)", "spectral", 1), "spectral",
+           "The spectral term of the loss (zero for spatial-only runs)."},
+          {curves(p, what + " · validation DSC", "validation DSC (%)", "val_dsc", 100), "val_dsc",
+           "Pseudo Dice on the held-out training cases at each validation."}}) {
+      if (plot.series.empty()) continue;
+      out.figures.push_back({fmt::format("figures/training_{}_{}.svg", file, stem), plot.title, "training",
+                             line_plot_svg(plot), caption});
+    }
+  }
+  if (!t.rows.empty()) out.tables.push_back(std::move(t));
+}
+
+}  // namespace mis
