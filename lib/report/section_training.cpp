@@ -1,11 +1,16 @@
-// Training curves (issue 16, part 2): the loss, its spatial and spectral terms and the validation
-// DSC of every run over steps, from train_log.jsonl, seeds overlaid (one line per run: spatial-only
+// Training curves (issue 16, part 2): the loss, each of its terms (losses/objective.h) and the
+// validation DSC of every run over steps, from train_log.jsonl, seeds overlaid (one line per run: spatial-only
 // solid blue, spatial+spectral dashed red), and a table of where each run ended.
 #include "report/sections.h"
+
+#include <cctype>
+#include <tuple>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "core/strings.h"
+#include "losses/objective.h"
 #include "report/svg.h"
 
 namespace mis {
@@ -57,8 +62,15 @@ void training_section(const Context& ctx, ReportContent& out) {
   t.title = "Training";
   t.note = "From each run's train_log.jsonl: the loss and its terms averaged over the last logging interval, and "
            "the best validation DSC (pseudo Dice on held-out training cases, in %) with its step.";
-  t.columns = {"Dataset", "Model", "Variant", "Seed", "Steps", "Loss", "Spatial term", "Spectral term",
-               "Best val DSC", "Best at step"};
+  // One column per term of the objective (losses/objective.h), named as the log names it.
+  const auto& terms = loss_term_registry();
+  const auto term_title = [](std::string name) {
+    name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+    return name + " term";
+  };
+  t.columns = {"Dataset", "Model", "Variant", "Seed", "Steps", "Loss"};
+  for (const auto& term : terms) t.columns.push_back(term_title(term.name));
+  t.columns.insert(t.columns.end(), {"Best val DSC", "Best at step"});
   for (const auto& [key, p] : ctx.main) {
     bool any = false;
     for (const RunSet* s : {&p.spatial, &p.spectral})
@@ -71,23 +83,31 @@ void training_section(const Context& ctx, ReportContent& out) {
             best = line["val_dsc"].get<double>();
             best_step = line["step"].get<double>();
           }
-        t.rows.push_back({Cell::str(key.first), Cell::str(key.second), Cell::str(r->labels.variant),
-                          Cell::str(std::to_string(r->labels.seed)), number_or_missing(last_of(*r, "step"), 0),
-                          number_or_missing(last_of(*r, "loss"), 4), number_or_missing(last_of(*r, "spatial"), 4),
-                          number_or_missing(last_of(*r, "spectral"), 4),
-                          number_or_missing(best ? std::optional<double>(100 * *best) : std::nullopt, 2),
-                          number_or_missing(best_step, 0)});
+        std::vector<Cell> row{Cell::str(key.first), Cell::str(key.second), Cell::str(r->labels.variant),
+                              Cell::str(std::to_string(r->labels.seed)), number_or_missing(last_of(*r, "step"), 0),
+                              number_or_missing(last_of(*r, "loss"), 4)};
+        for (const auto& term : terms) row.push_back(number_or_missing(last_of(*r, term.name), 4));
+        row.push_back(number_or_missing(best ? std::optional<double>(100 * *best) : std::nullopt, 2));
+        row.push_back(number_or_missing(best_step, 0));
+        t.rows.push_back(std::move(row));
       }
     if (!any) continue;
     const std::string stem = sanitize_id(key.first) + "_" + sanitize_id(key.second);
     const std::string what = key.first + " · " + key.second;
-    for (const auto& [plot, file, caption] :
-         {std::tuple{curves(p, what + " · training loss", "loss (total)", "loss", 1), "loss",
-                     "Total loss per run, seeds overlaid."},
-          {curves(p, what + " · spectral term", "spectral loss term (SCC)", "spectral", 1), "spectral",
-           "The spectral term of the loss (zero for spatial-only runs)."},
-          {curves(p, what + " · validation DSC", "validation DSC (%)", "val_dsc", 100), "val_dsc",
-           "Pseudo Dice on the held-out training cases at each validation."}}) {
+    std::vector<std::tuple<LinePlot, std::string, std::string>> panels{
+        {curves(p, what + " · training loss", "loss (total)", "loss", 1), "loss", "Total loss per run, seeds overlaid."}};
+    // Every term beyond the base one: each is logged for every run, so a spatial-only run shows
+    // the term it did not optimise.
+    for (std::size_t i = 1; i < terms.size(); ++i)
+      panels.emplace_back(curves(p, what + " · " + terms[i].name + " term", std::string(terms[i].name) + " loss term",
+                                 terms[i].name, 1),
+                          terms[i].name,
+                          fmt::format("The {} term of the loss per run, seeds overlaid; logged for every run, in the "
+                                      "objective only where its weight ({}) is not 0.",
+                                      terms[i].name, terms[i].weight_key));
+    panels.emplace_back(curves(p, what + " · validation DSC", "validation DSC (%)", "val_dsc", 100), "val_dsc",
+                        "Pseudo Dice on the held-out training cases at each validation.");
+    for (const auto& [plot, file, caption] : panels) {
       if (plot.series.empty()) continue;
       out.figures.push_back({fmt::format("figures/training_{}_{}.svg", file, stem), plot.title, "training",
                              line_plot_svg(plot), caption});
