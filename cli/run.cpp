@@ -26,7 +26,6 @@ struct RunFlags {
   std::string device = "cpu";
   std::string results;
   std::string workdir = ".";
-  std::string checkpoint_kind;  // "" = as the experiment file's evaluation settings say (default last)
   std::vector<std::string> only;
 };
 
@@ -55,13 +54,9 @@ void add_run(CLI::App& app) {
   cmd->add_option("--workdir", f->workdir,
                   "Folder that relative paths in the experiment (data, prepare outputs, results) are relative to");
   cmd->add_option("--only", f->only, "Run only these run ids (as listed by --dry-run)");
-  cmd->add_option("--checkpoint-kind", f->checkpoint_kind,
-                  "Checkpoint every evaluation loads: last (checkpoint.pt, as the paper) | best (checkpoint_best.pt, "
-                  "needs validation in training); default: the experiment's evaluation settings, else last");
   cmd->callback([f] {
     const fs::path workdir = fs::absolute(f->workdir);
-    Experiment experiment = load_experiment(f->file, workdir, f->results);
-    if (!f->checkpoint_kind.empty()) use_checkpoint_kind(experiment, f->checkpoint_kind);
+    const Experiment experiment = load_experiment(f->file, workdir, f->results);
     const Shard shard = choose_shard(*f);
     for (const auto& id : f->only)
       if (std::none_of(experiment.runs.begin(), experiment.runs.end(), [&](const RunSpec& r) { return r.id == id; }))
@@ -90,10 +85,6 @@ void add_run(CLI::App& app) {
     options.child_command = {current_executable().string(), "run",     fs::absolute(f->file).string(),
                              "--workdir",                   workdir.string(), "--results",
                              experiment.results.string(),   "--device", f->device};
-    if (!f->checkpoint_kind.empty()) {
-      options.child_command.push_back("--checkpoint-kind");
-      options.child_command.push_back(f->checkpoint_kind);
-    }
     catch_stop_signals();
 
     fmt::print("experiment {}: {} runs, {} in this shard ({}/{}), results in {}\n", experiment.name,
