@@ -53,10 +53,6 @@ void draw_svg(RsvgHandle* handle, cairo_surface_t* surface, double width, double
     fail_file(reported, std::string("cairo: ") + cairo_status_to_string(cairo_status(cr.get())));
 }
 
-void write_string_atomic(const std::filesystem::path& path, const std::string& bytes) {
-  write_atomic_with(path, [&](const std::filesystem::path& tmp) { write_bytes(tmp, bytes.data(), bytes.size(), path); });
-}
-
 }  // namespace
 
 bool figure_rendering_available() { return true; }
@@ -84,7 +80,7 @@ void render_svg_figure(const std::string& svg, const std::filesystem::path& pdf,
     if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
       fail_file(pdf, std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(surface.get())));
   }
-  write_string_atomic(pdf, bytes);
+  write_text_atomic(pdf, bytes);  // byte-exact: the "text" is any bytes
 
   bytes.clear();
   {
@@ -95,7 +91,7 @@ void render_svg_figure(const std::string& svg, const std::filesystem::path& pdf,
     const cairo_status_t status = cairo_surface_write_to_png_stream(surface.get(), append_to_string, &bytes);
     if (status != CAIRO_STATUS_SUCCESS) fail_file(png, std::string("cairo: ") + cairo_status_to_string(status));
   }
-  write_string_atomic(png, bytes);
+  write_text_atomic(png, bytes);
 }
 
 }  // namespace mis
