@@ -48,7 +48,7 @@ void add_bench(CLI::App& app) {
                 "after the last. scripts/bench_pair.py uses it to alternate these steps with the Python "
                 "reference's, so that both are timed on the same machine state");
   cmd->callback([flags, json_out, as_json, paced] {
-    const BenchConfig config = bench_config_from_json(flags->resolve(), "bench settings");
+    const BenchConfig config = config_from_json<BenchConfig>(flags->resolve(), "bench settings");
     std::function<void(int64_t)> pace;
     if (*paced)
       pace = [total = config.warmup + config.steps](int64_t step) {

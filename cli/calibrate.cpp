@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "config_flags.h"
+#include "checkpoint_flags.h"
 #include "eval/calibrate.h"
 
 namespace mis::cli {
@@ -19,7 +19,7 @@ void add_calibrate(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(CalibrateConfig{}));
   auto ood = std::make_shared<std::vector<std::string>>();
   flags->add_config_file_option();
-  flags->add("--checkpoint,-c", "/checkpoint", "checkpoint.pt written by train");
+  add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "In-distribution dataset folder (nnU-Net v2 raw layout)");
   flags->add("--split", "/split", "Split of --data to measure: test | train");
   cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable");
@@ -34,7 +34,7 @@ void add_calibrate(CLI::App& app) {
   cmd->callback([flags, ood] {
     json settings = flags->resolve();
     if (!ood->empty()) settings["ood"] = *ood;
-    const CalibrateConfig config = calibrate_config_from_json(settings, "calibrate settings");
+    const CalibrateConfig config = config_from_json<CalibrateConfig>(settings, "calibrate settings");
     const json doc = run_calibrate(config);
     for (const auto& e : doc["evaluations"]) {
       const auto& c = e["calibration"];

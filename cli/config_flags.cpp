@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <string>
 
 #include "core/error.h"
 
@@ -50,7 +51,64 @@ json parse_as(const json& like, const std::string& text, const std::string& flag
   return fail(like.type_name());
 }
 
+// One item of a list flag: a whole, finite number.
+double parse_list_number(const std::string& item, const std::string& text, const std::string& flag) {
+  std::size_t used = 0;
+  double v = 0.0;
+  try {
+    v = std::stod(item, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || item.find_first_not_of(" \t", used) != std::string::npos || !std::isfinite(v))
+    throw UserError(flag + ": cannot read '" + item + "' of '" + text + "' as a finite number");
+  return v;
+}
+
 }  // namespace
+
+json parse_list(const std::string& text, const std::string& flag, ListItems items, char separator,
+                std::size_t count) {
+  const std::string what = items == ListItems::numbers ? "numbers" : "names";
+  const std::string example = std::string("A") + separator + "B";
+  json out = json::array();
+  if (!text.empty() && text.front() == '[') {
+    try {
+      out = json::parse(text);
+    } catch (const json::exception&) {
+      throw UserError(flag + ": cannot read '" + text + "' as a JSON list of " + what);
+    }
+    for (const auto& item : out)
+      if (items == ListItems::numbers ? !item.is_number() : !item.is_string())
+        throw UserError(flag + ": '" + item.dump() + "' in '" + text + "' is not one of the " + what + " expected");
+  } else {
+    std::size_t start = 0;
+    while (true) {
+      const auto end = text.find(separator, start);
+      const std::string item = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      if (item.empty())
+        throw UserError(flag + ": empty item in '" + text + "' (expected " + what + " as " + example + ")");
+      if (items == ListItems::numbers)
+        out.push_back(parse_list_number(item, text, flag));
+      else
+        out.push_back(item);
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  if (count != 0 && out.size() != count)
+    throw UserError(flag + ": expected " + std::to_string(count) + " " + what + " as " + example + ", got '" + text +
+                    "'");
+  return out;
+}
+
+CLI::Option* ConfigFlags::add_list(const std::string& name, const std::string& pointer, const std::string& description,
+                                   ListItems items, char separator, std::size_t count) {
+  const std::string flag = name.substr(0, name.find(','));
+  return add(name, pointer, description, [=](const std::string& text) {
+    return parse_list(text, flag, items, separator, count);
+  });
+}
 
 CLI::Option* ConfigFlags::add(const std::string& name, const std::string& pointer, const std::string& description,
                               std::function<json(const std::string&)> parse) {

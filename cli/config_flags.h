@@ -14,6 +14,15 @@
 
 namespace mis::cli {
 
+enum class ListItems { numbers, strings };
+
+// A list flag's text as a JSON array: items between `separator`s ("0,0.05,0.1", "0.9:1.1") or a
+// JSON array ("[1.5, 1.5, 3]"). Strict as the other flags: no empty item, numbers whole and
+// finite ("0.1x" and "nan" are refused), and exactly `count` items when `count` is not 0. A
+// mistake is a UserError naming `flag`.
+json parse_list(const std::string& text, const std::string& flag, ListItems items, char separator = ',',
+                std::size_t count = 0);
+
 class ConfigFlags {
  public:
   // `defaults` is to_json(Config{}): it gives each key its type and the --help defaults.
@@ -23,6 +32,9 @@ class ConfigFlags {
   // default's JSON type unless `parse` is given.
   CLI::Option* add(const std::string& name, const std::string& pointer, const std::string& description,
                    std::function<json(const std::string&)> parse = nullptr);
+  // --name LIST sets a list key (parse_list): "--levels 0,0.05,0.1", "--brightness-range 0.7:1.3".
+  CLI::Option* add_list(const std::string& name, const std::string& pointer, const std::string& description,
+                        ListItems items, char separator = ',', std::size_t count = 0);
   // --name (no value) sets a boolean key to `value`.
   CLI::Option* add_switch(const std::string& name, const std::string& pointer, const std::string& description,
                           bool value = true);

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "config_flags.h"
+#include "checkpoint_flags.h"
 #include "eval/evaluator.h"
 
 namespace mis::cli {
@@ -13,7 +13,7 @@ void add_eval(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(EvalConfig{}));
   auto ood = std::make_shared<std::vector<std::string>>();
   flags->add_config_file_option();
-  flags->add("--checkpoint,-c", "/checkpoint", "checkpoint.pt written by train");
+  add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "In-distribution dataset folder (nnU-Net v2 raw layout)");
   flags->add("--split", "/split", "Split of --data to evaluate: test | train");
   cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable");
@@ -35,7 +35,7 @@ void add_eval(CLI::App& app) {
   cmd->callback([flags, ood] {
     json settings = flags->resolve();
     if (!ood->empty()) settings["ood"] = *ood;
-    const EvalConfig config = eval_config_from_json(settings, "eval settings");
+    const EvalConfig config = config_from_json<EvalConfig>(settings, "eval settings");
     const json doc = run_eval(config);
     for (const auto& e : doc["evaluations"]) {
       const auto& mean = e["summary"]["mean"];

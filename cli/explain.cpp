@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "config_flags.h"
+#include "checkpoint_flags.h"
 #include "eval/explain.h"
 
 namespace mis::cli {
@@ -15,7 +15,7 @@ void add_explain(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(ExplainConfig{}));
   auto cases = std::make_shared<std::vector<std::string>>();
   flags->add_config_file_option();
-  flags->add("--checkpoint,-c", "/checkpoint", "checkpoint.pt written by train");
+  add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are explained");
   flags->add("--split", "/split", "Split of --data: test | train");
   flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
@@ -36,7 +36,7 @@ void add_explain(CLI::App& app) {
   cmd->callback([flags, cases] {
     json settings = flags->resolve();
     if (!cases->empty()) settings["cases"] = *cases;
-    const ExplainConfig config = explain_config_from_json(settings, "explain settings");
+    const ExplainConfig config = config_from_json<ExplainConfig>(settings, "explain settings");
     const json doc = run_explain(config);
     const auto num = [](const json& v) { return v.is_number() ? fmt::format("{:.4f}", v.get<double>()) : "–"; };
     const auto& e = doc["evaluations"][0];

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "config_flags.h"
+#include "checkpoint_flags.h"
 #include "core/error.h"
 #include "eval/noise_sweep.h"
 
@@ -9,45 +9,19 @@ namespace mis::cli {
 
 namespace {
 
-// "a,b,c" -> ["a", "b", "c"] (empty items are errors).
-std::vector<std::string> split_list(const std::string& text, const std::string& flag) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (item.empty()) throw UserError(flag + ": empty item in '" + text + "' (expected a comma-separated list)");
-    items.push_back(item);
-    if (comma == std::string::npos) return items;
-    start = comma + 1;
-  }
-}
-
 void add_noise_sweep(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "noise-sweep", "Evaluate a checkpoint on test data corrupted by each noise type at each level (paired, seeded)");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(NoiseSweepConfig{}));
   flags->add_config_file_option();
-  flags->add("--checkpoint,-c", "/checkpoint", "checkpoint.pt written by train");
+  add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are corrupted");
   flags->add("--split", "/split", "Split of --data: test | train");
-  flags->add("--types", "/types", "Comma-separated corruptions: gaussian,salt_pepper,speckle,poisson,blur,gamma",
-             [](const std::string& text) -> json { return split_list(text, "--types"); });
-  flags->add("--levels", "/levels", "Comma-separated levels, e.g. 0,0.05,0.1 (meaning per type: lib/eval/corruptions.h)",
-             [](const std::string& text) -> json {
-               json levels = json::array();
-               for (const auto& item : split_list(text, "--levels")) {
-                 try {
-                   std::size_t used = 0;
-                   const double v = std::stod(item, &used);
-                   if (used != item.size()) throw std::invalid_argument(item);
-                   levels.push_back(v);
-                 } catch (const std::exception&) {
-                   throw UserError("--levels: '" + item + "' is not a number");
-                 }
-               }
-               return levels;
-             });
+  flags->add_list("--types", "/types", "Comma-separated corruptions: gaussian,salt_pepper,speckle,poisson,blur,gamma",
+                  ListItems::strings);
+  flags->add_list("--levels", "/levels",
+                  "Comma-separated levels, e.g. 0,0.05,0.1 (meaning per type: lib/eval/corruptions.h)",
+                  ListItems::numbers);
   flags->add("--type-levels", "/type_levels",
              "JSON object of levels for particular types, replacing --levels for them, e.g. "
              "'{\"blur\":[0,0.5,1,2]}' (blur's level is a sigma in pixels, gamma's an exponent shift)");
@@ -59,7 +33,7 @@ void add_noise_sweep(CLI::App& app) {
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   cmd->callback([flags] {
-    const NoiseSweepConfig config = noise_sweep_config_from_json(flags->resolve(), "noise-sweep settings");
+    const NoiseSweepConfig config = config_from_json<NoiseSweepConfig>(flags->resolve(), "noise-sweep settings");
     const json doc = run_noise_sweep(config);
     fmt::print("{:<12} {:>8} {:>8} {:>8} {:>10} {:>8}\n", "type", "level", "DSC %", "IoU %", "HD95", "ECE");
     for (const auto& e : doc["evaluations"]) {

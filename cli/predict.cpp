@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "config_flags.h"
+#include "checkpoint_flags.h"
 #include "eval/predict.h"
 
 namespace mis::cli {
@@ -13,7 +13,7 @@ void add_predict(CLI::App& app) {
       "predict", "Segment new, unlabelled images with a checkpoint; label maps come back in each image's own geometry");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(PredictConfig{}));
   flags->add_config_file_option();
-  flags->add("--checkpoint,-c", "/checkpoint", "checkpoint.pt written by train");
+  add_checkpoint_flags(*flags);
   flags->add("--input,-i", "/input",
              "Images to segment: a folder (ID_0000, ID_0001, ... are the channels of case ID; other files are one "
              "case each), one image file, or a dataset folder (its imagesTs). NIfTI, NRRD, MHA, PNG, JPEG, TIFF, BMP");
@@ -28,7 +28,7 @@ void add_predict(CLI::App& app) {
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   cmd->callback([flags] {
-    const PredictConfig config = predict_config_from_json(flags->resolve(), "predict settings");
+    const PredictConfig config = config_from_json<PredictConfig>(flags->resolve(), "predict settings");
     const json summary = run_predict(config);
     const auto cases = summary["cases"].size();
     const auto reused = summary["reused"].get<int64_t>();

@@ -1,5 +1,3 @@
-#include <sstream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>  // fmt::join (in fmt/format.h before fmt 11)
 
@@ -12,32 +10,6 @@
 namespace mis::cli {
 
 namespace {
-
-// "1.5,1.5,3" (or JSON "[1.5, 1.5, 3]") -> a JSON array of numbers.
-json parse_numbers(const std::string& text, const std::string& flag) {
-  if (!text.empty() && text.front() == '[') {
-    try {
-      return json::parse(text);
-    } catch (const json::exception&) {
-      throw UserError(flag + ": cannot read '" + text + "' as a list of numbers");
-    }
-  }
-  json out = json::array();
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      std::size_t used = 0;
-      const double v = std::stod(item, &used);
-      if (item.find_first_not_of(" \t", used) != std::string::npos) throw std::invalid_argument(item);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw UserError(flag + ": cannot read '" + item + "' as a number (expected e.g. " +
-                      (flag == "--spacing" ? "1.5,1.5,3" : "-125,275") + ")");
-    }
-  }
-  return out;
-}
 
 std::string dataset_list() { return fmt::format("{}", fmt::join(preprocess_dataset_names(), ", ")); }
 
@@ -60,17 +32,16 @@ void add_preprocess(CLI::App& app) {
              "shorter side padded to SIZE; predict crops back)");
   flags->add("--volume-size", "/volume_size",
              "Volumes: resample each slice to N x N (0 = keep the native in-plane grid; train/eval resize slices)");
-  flags->add("--spacing", "/spacing", "Volumes: target spacing x,y,z in mm, 0 keeps an axis (e.g. 1.5,1.5,0)",
-             [](const std::string& t) { return parse_numbers(t, "--spacing"); });
+  flags->add_list("--spacing", "/spacing", "Volumes: target spacing x,y,z in mm, 0 keeps an axis (e.g. 1.5,1.5,0)",
+                  ListItems::numbers);
   flags->add("--interpolation", "/interpolation", "Image interpolation: linear or bspline (labels: nearest)");
   flags->add_switch("--no-antialias", "/antialias", "Do not smooth images before downsampling", false);
   flags->add_switch("--no-reorient", "/reorient", "Keep volumes in their stored orientation", false);
   flags->add("--intensity", "/intensity",
              "auto, ct-window, percentile-minmax, percentile-zscore, unit-range or none (auto: the dataset's protocol)");
-  flags->add("--ct-window", "/ct_window", "CT window in HU as LOW,HIGH (write --ct-window=-125,275)",
-             [](const std::string& t) { return parse_numbers(t, "--ct-window"); });
-  flags->add("--percentiles", "/percentiles", "MRI clipping percentiles LOW,HIGH",
-             [](const std::string& t) { return parse_numbers(t, "--percentiles"); });
+  flags->add_list("--ct-window", "/ct_window", "CT window in HU as LOW,HIGH (write --ct-window=-125,275)",
+                  ListItems::numbers, ',', 2);
+  flags->add_list("--percentiles", "/percentiles", "MRI clipping percentiles LOW,HIGH", ListItems::numbers, ',', 2);
   flags->add("--color", "/color", "2-D images: auto, rgb or grey");
   flags->add("--mask-threshold", "/mask_threshold", "JPEG masks: foreground when value > threshold");
   flags->add("--polygon-rule", "/polygon_rule", "MoNuSeg outlines: even-odd or nonzero");
@@ -79,7 +50,7 @@ void add_preprocess(CLI::App& app) {
   flags->add("--test-fraction", "/test_fraction", "Share for the test split, where the dataset has no official one");
   flags->add("--threads", "/threads", "Worker threads over cases (0 = every core)");
   cmd->callback([flags] {
-    const PreprocessConfig config = preprocess_config_from_json(flags->resolve(), "preprocess settings");
+    const PreprocessConfig config = config_from_json<PreprocessConfig>(flags->resolve(), "preprocess settings");
     configure_threads(1);  // parallelism comes from the pool of workers over cases
     const PreprocessResult r = run_preprocess(config);
     fmt::print("wrote {} cases ({} reused from an interrupted run) to {}\n", r.cases, r.reused, r.output.string());

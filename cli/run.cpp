@@ -27,6 +27,7 @@ struct RunFlags {
   std::string results;
   std::string workdir = ".";
   std::vector<std::string> only;
+  std::string checkpoint_kind;  // "" = as the experiment file says (last unless its evaluations name one)
 };
 
 Shard choose_shard(const RunFlags& f) {
@@ -54,9 +55,14 @@ void add_run(CLI::App& app) {
   cmd->add_option("--workdir", f->workdir,
                   "Folder that relative paths in the experiment (data, prepare outputs, results) are relative to");
   cmd->add_option("--only", f->only, "Run only these run ids (as listed by --dry-run)");
+  cmd->add_option("--checkpoint-kind", f->checkpoint_kind,
+                  "Which checkpoint every evaluation loads: last (the end of training, as the paper) | best (the "
+                  "highest validation Dice; needs \"validation\" in every run's train settings). Default: the "
+                  "experiment file's choice, else last");
   cmd->callback([f] {
     const fs::path workdir = fs::absolute(f->workdir);
-    const Experiment experiment = load_experiment(f->file, workdir, f->results);
+    Experiment experiment = load_experiment(f->file, workdir, f->results);
+    if (!f->checkpoint_kind.empty()) use_checkpoint_kind(experiment, f->checkpoint_kind);
     const Shard shard = choose_shard(*f);
     for (const auto& id : f->only)
       if (std::none_of(experiment.runs.begin(), experiment.runs.end(), [&](const RunSpec& r) { return r.id == id; }))
@@ -85,6 +91,7 @@ void add_run(CLI::App& app) {
     options.child_command = {current_executable().string(), "run",     fs::absolute(f->file).string(),
                              "--workdir",                   workdir.string(), "--results",
                              experiment.results.string(),   "--device", f->device};
+    if (!f->checkpoint_kind.empty()) options.child_command.insert(options.child_command.end(), {"--checkpoint-kind", f->checkpoint_kind});
     catch_stop_signals();
 
     fmt::print("experiment {}: {} runs, {} in this shard ({}/{}), results in {}\n", experiment.name,

@@ -28,7 +28,7 @@ void add_score(CLI::App& app) {
                     "Only require equal sizes; accept different spacing/origin/direction headers", false);
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   cmd->callback([flags] {
-    const ScoreConfig config = score_config_from_json(flags->resolve(), "score settings");
+    const ScoreConfig config = config_from_json<ScoreConfig>(flags->resolve(), "score settings");
     const json doc = run_score(config);
     fmt::print("{}\nwrote {} and {}\n", score_markdown(doc), config.output, markdown_path_for(config.output));
   });

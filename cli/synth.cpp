@@ -23,7 +23,7 @@ void add_synth(CLI::App& app) {
   flags->add("--domains", "/domains", "Domains to write: the source plus N-1 out-of-distribution scanners");
   flags->add("--seed", "/seed", "Seed; the same seed writes byte-identical files");
   cmd->callback([flags] {
-    const SynthConfig config = synth_config_from_json(flags->resolve(), "synth settings");
+    const SynthConfig config = config_from_json<SynthConfig>(flags->resolve(), "synth settings");
     const int64_t cases = write_synthetic_benchmark(config);
     fmt::print("wrote {} cases to {} ({})\n", cases, config.output,
                volume_io_available() ? "NIfTI and LibTorch packs" : "LibTorch packs; this build has no ITK for NIfTI");

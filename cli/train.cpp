@@ -10,26 +10,11 @@ namespace mis::cli {
 
 namespace {
 
-// "LO:HI" -> [LO, HI], for the ranges augmentation draws from.
-json parse_range(const std::string& flag, const std::string& text) {
-  const auto colon = text.find(':');
-  try {
-    std::size_t used_lo = 0, used_hi = 0;
-    if (colon != std::string::npos) {
-      const double lo = std::stod(text.substr(0, colon), &used_lo);
-      const double hi = std::stod(text.substr(colon + 1), &used_hi);
-      if (used_lo == colon && used_hi == text.size() - colon - 1) return {lo, hi};
-    }
-  } catch (const std::exception&) {
-  }
-  throw UserError(flag + ": expected LOW:HIGH, got '" + text + "'");
-}
-
 // Each transform on its own (lib/data/augment.h). Defaults: TransUNet's spatial recipe, no
 // intensity transform; the values nnU-Net v2 uses are named in each description.
 void add_augment_flags(ConfigFlags& flags) {
   const auto range = [&flags](const std::string& name, const std::string& pointer, const std::string& what) {
-    flags.add(name, pointer, what, [name](const std::string& text) { return parse_range(name, text); });
+    flags.add_list(name, pointer, what, ListItems::numbers, ':', 2);
   };
   flags.add_switch("--no-augment", "/augment/enabled", "Disable all augmentation (every setting below)", false);
   flags.add("--rot90", "/augment/rot90", "Rotate by a random multiple of 90 degrees: true | false");
@@ -72,10 +57,7 @@ void add_train(CLI::App& app) {
   flags->add("--spectral-band", "/loss/spectral_band",
              "Radial band LOW:HIGH as fractions of Nyquist (e.g. 0.1:0.5), or none for all frequencies",
              [](const std::string& text) -> json {
-               if (text == "none") return nullptr;
-               const auto colon = text.find(':');
-               if (colon == std::string::npos) throw UserError("--spectral-band: expected LOW:HIGH, got '" + text + "'");
-               return {std::stod(text.substr(0, colon)), std::stod(text.substr(colon + 1))};
+               return text == "none" ? json(nullptr) : parse_list(text, "--spectral-band", ListItems::numbers, ':', 2);
              });
   flags->add_switch("--spectral-include-background", "/loss/spectral_include_background",
                     "Include the background class in the spectral term");

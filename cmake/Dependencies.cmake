@@ -27,7 +27,7 @@ if(MIS_HEADER_ONLY_DEPS)
   target_include_directories(mis_header_deps SYSTEM INTERFACE ${MIS_HEADER_ONLY_DEPS})
 endif()
 
-find_package(nlohmann_json 3.9 QUIET)
+find_package(nlohmann_json 3.11 QUIET)  # NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT (core/config.h)
 if(nlohmann_json_FOUND)
   target_link_libraries(mis_header_deps INTERFACE nlohmann_json::nlohmann_json)
 else()

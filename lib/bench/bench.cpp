@@ -17,55 +17,51 @@
 
 namespace mis {
 
-json to_json(const BenchConfig& c) {
-  return {{"model", {{"name", c.model.name}, {"options", c.model.options}}},
-          {"in_channels", c.model.in_channels},
-          {"num_classes", c.model.num_classes},
-          {"size", c.size},
-          {"batch_size", c.batch_size},
-          {"warmup", c.warmup},
-          {"steps", c.steps},
-          {"precision", c.precision},
-          {"channels_last", c.channels_last},
-          {"prefetch", c.prefetch},
-          {"measure_peak", c.measure_peak},
-          {"loss", to_json(c.loss)},
-          {"threads", c.threads},
-          {"device", c.device},
-          {"seed", c.seed}};
+void to_json(json& j, const BenchConfig& c) {
+  j = {{"model", {{"name", c.model.name}, {"options", c.model.options}}},
+       {"in_channels", c.model.in_channels},
+       {"num_classes", c.model.num_classes},
+       {"size", c.size},
+       {"batch_size", c.batch_size},
+       {"warmup", c.warmup},
+       {"steps", c.steps},
+       {"precision", c.precision},
+       {"channels_last", c.channels_last},
+       {"prefetch", c.prefetch},
+       {"measure_peak", c.measure_peak},
+       {"loss", to_json(c.loss)},
+       {"threads", c.threads},
+       {"device", c.device},
+       {"seed", c.seed}};
 }
 
-BenchConfig bench_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(BenchConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  BenchConfig c;
-  try {
-    c.model.name = j.at("model").at("name").get<std::string>();
-    c.model.options = j.at("model").value("options", json::object());
-    c.model.in_channels = j.at("in_channels").get<int>();
-    c.model.num_classes = j.at("num_classes").get<int>();
-    c.size = j.at("size").get<int64_t>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.warmup = j.at("warmup").get<int64_t>();
-    c.steps = j.at("steps").get<int64_t>();
-    c.precision = j.at("precision").get<std::string>();
-    c.channels_last = j.at("channels_last").get<bool>();
-    c.prefetch = j.at("prefetch").get<bool>();
-    c.measure_peak = j.at("measure_peak").get<bool>();
-    c.loss = loss_config_from_json(j.at("loss"));
-    c.threads = j.at("threads").get<int>();
-    c.device = j.at("device").get<std::string>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+// `c` arrives with the defaults; the model and loss read the defaults overlaid with `given`'s.
+void from_json(const json& given, BenchConfig& c) {
+  const json j = merge_json(to_json(c), given);
+  c.model.name = j.at("model").at("name").get<std::string>();
+  c.model.options = j.at("model").value("options", json::object());
+  c.model.in_channels = j.at("in_channels").get<int>();
+  c.model.num_classes = j.at("num_classes").get<int>();
+  c.size = j.at("size").get<int64_t>();
+  c.batch_size = j.at("batch_size").get<int64_t>();
+  c.warmup = j.at("warmup").get<int64_t>();
+  c.steps = j.at("steps").get<int64_t>();
+  c.precision = j.at("precision").get<std::string>();
+  c.channels_last = j.at("channels_last").get<bool>();
+  c.prefetch = j.at("prefetch").get<bool>();
+  c.measure_peak = j.at("measure_peak").get<bool>();
+  c.loss = loss_config_from_json(j.at("loss"));
+  c.threads = j.at("threads").get<int>();
+  c.device = j.at("device").get<std::string>();
+  c.seed = j.at("seed").get<std::uint64_t>();
+}
+
+void validate(const BenchConfig& c, const std::string& source) {
   if (c.size < 1 || c.batch_size < 1) throw UserError(source + ": size and batch_size must be at least 1");
   if (c.steps < 1 || c.warmup < 0) throw UserError(source + ": steps must be >= 1 and warmup >= 0");
   if (c.model.in_channels < 1 || c.model.num_classes < 2)
     throw UserError(source + ": in_channels must be >= 1 and num_classes >= 2");
   parse_precision(c.precision);
-  return c;
 }
 
 int64_t training_flops(const FlopCount& forward) { return 3 * forward.total(); }

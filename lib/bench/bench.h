@@ -4,7 +4,7 @@
 // convolution rates (bench/peak.h).
 #include <string>
 
-#include "core/json.h"
+#include "core/config.h"
 #include "losses/objective.h"
 #include "models/model_info.h"
 #include "models/registry.h"
@@ -27,8 +27,11 @@ struct BenchConfig {
   std::uint64_t seed = 0;
 };
 
-json to_json(const BenchConfig& c);
-BenchConfig bench_config_from_json(const json& j, const std::string& source);
+// Written by hand: the model spec is spread over three keys, the loss has its own JSON form.
+void to_json(json& j, const BenchConfig& c);
+void from_json(const json& j, BenchConfig& c);
+inline json to_json(const BenchConfig& c) { return json(c); }
+void validate(const BenchConfig& c, const std::string& source);
 
 // Training FLOPs from the forward count, by the usual convention (Kaplan et al. 2020, and
 // the 221 GFLOP per UNet image): backward = 2 x forward (gradients with respect to

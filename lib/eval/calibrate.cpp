@@ -16,46 +16,12 @@
 
 namespace mis {
 
-json to_json(const CalibrateConfig& c) {
-  return {{"checkpoint", c.checkpoint},
-          {"data", c.data},
-          {"split", c.split},
-          {"ood", c.ood},
-          {"temperature_split", c.temperature_split},
-          {"temperature_pixels", c.temperature_pixels},
-          {"seed", c.seed},
-          {"output", c.output},
-          {"batch_size", c.batch_size},
-          {"threads", c.threads},
-          {"device", c.device}};
-}
-
-CalibrateConfig calibrate_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(CalibrateConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  CalibrateConfig c;
-  try {
-    c.checkpoint = j.at("checkpoint").get<std::string>();
-    c.data = j.at("data").get<std::string>();
-    c.split = j.at("split").get<std::string>();
-    c.ood = j.at("ood").get<std::vector<std::string>>();
-    c.temperature_split = j.at("temperature_split").get<std::string>();
-    c.temperature_pixels = j.at("temperature_pixels").get<int64_t>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.output = j.at("output").get<std::string>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.threads = j.at("threads").get<int>();
-    c.device = j.at("device").get<std::string>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+void validate(const CalibrateConfig& c, const std::string& source) {
   if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
   if (c.temperature_pixels < 1) throw UserError(source + ": temperature_pixels must be at least 1");
   if (!c.temperature_split.empty() && c.temperature_split != "train" && c.temperature_split != "test")
     throw UserError(source + ": temperature_split '" + c.temperature_split +
                     "' must be train or test (the split of --data the temperature is fitted on), or empty for none");
-  return c;
 }
 
 namespace {
@@ -110,7 +76,8 @@ json run_calibrate(const CalibrateConfig& config) {
     throw UserError("calibrate --temperature-split " + config.temperature_split +
                     " fits the temperature on a split of --data; give --data");
   const CheckpointCommand command =
-      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+      open_checkpoint_command(config.checkpoint, config.checkpoint_kind, config.output, config.device,
+                              config.threads, config.batch_size);
   const auto& classes = command.classes();
   const InferenceSettings& settings = command.settings();
 

@@ -5,13 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "core/config.h"
 #include "eval/evaluator.h"
 
 namespace mis {
 
 struct CalibrateConfig {
-  std::string checkpoint;
+  std::string checkpoint;                // a checkpoint.pt written by train, or its run folder
+  std::string checkpoint_kind = "last";  // last | best (train/trainer.h, resolve_checkpoint)
   std::string data;                      // in-distribution dataset
   std::string split = "test";            // the split of `data` to measure
   std::vector<std::string> ood;          // out-of-distribution datasets (their test split)
@@ -24,8 +25,9 @@ struct CalibrateConfig {
   std::string device = "cpu";
 };
 
-json to_json(const CalibrateConfig& c);
-CalibrateConfig calibrate_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(CalibrateConfig, checkpoint, checkpoint_kind, data, split, ood, temperature_split, temperature_pixels,
+                seed, output, batch_size, threads, device)
+void validate(const CalibrateConfig& c, const std::string& source);
 
 // Runs `calibrate`: writes config.output atomically and returns the document.
 json run_calibrate(const CalibrateConfig& config);

@@ -8,16 +8,19 @@
 #include "core/files.h"
 #include "core/runtime.h"
 #include "eval/result_schema.h"
+#include "train/trainer.h"
 
 namespace mis {
 
-CheckpointCommand open_checkpoint_command(const std::string& checkpoint, const std::string& output,
-                                          const std::string& device, int threads, int64_t batch_size) {
+CheckpointCommand open_checkpoint_command(const std::string& checkpoint, const std::string& checkpoint_kind,
+                                          const std::string& output, const std::string& device, int threads,
+                                          int64_t batch_size) {
+  const std::string file = resolve_checkpoint(checkpoint, checkpoint_kind).string();
   const auto output_dir = std::filesystem::path(output).parent_path();
   if (!output_dir.empty()) ensure_writable_dir(output_dir);
   const torch::Device target = parse_device(device);
   configure_threads(threads);
-  return {target, load_for_inference(checkpoint, batch_size, target)};
+  return {file, target, load_for_inference(file, batch_size, target)};
 }
 
 json checkpoint_result_header(const std::string& kind, const CheckpointCommand& command, const json& config) {
@@ -26,6 +29,7 @@ json checkpoint_result_header(const std::string& kind, const CheckpointCommand& 
   doc["runtime"] = describe_runtime(command.device);
   doc["inference"] = to_json(command.settings());
   doc["config"] = config;
+  doc["checkpoint_file"] = command.checkpoint_file;
   doc["train_config"] = meta.train_config;
   doc["model"] = meta.model;
   doc["checkpoint_step"] = meta.step;

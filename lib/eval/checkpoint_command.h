@@ -16,6 +16,7 @@
 namespace mis {
 
 struct CheckpointCommand {
+  std::string checkpoint_file;  // the file loaded: --checkpoint resolved for --checkpoint-kind
   torch::Device device;
   InferenceModel inference;  // the model (eval mode, on the device) and its InferenceSettings
 
@@ -25,13 +26,16 @@ struct CheckpointCommand {
 };
 
 // Makes sure the folder of `output` (the result JSON) exists and is writable, sets the device
-// and the thread count, and loads `checkpoint` for inference with `batch_size`. The command has
-// checked its own options before (their messages name the command).
-CheckpointCommand open_checkpoint_command(const std::string& checkpoint, const std::string& output,
-                                          const std::string& device, int threads, int64_t batch_size);
+// and the thread count, and loads for inference with `batch_size` the checkpoint of kind
+// `checkpoint_kind` (last | best) that `checkpoint` (a file or a run folder) names
+// (train/trainer.h, resolve_checkpoint). The command has checked its own options before (their
+// messages name the command).
+CheckpointCommand open_checkpoint_command(const std::string& checkpoint, const std::string& checkpoint_kind,
+                                          const std::string& output, const std::string& device, int threads,
+                                          int64_t batch_size);
 
 // The result header of such a command: result_header(kind), then runtime, inference settings,
-// the command's config, the checkpoint's train config, model, step and classes.
+// the command's config, the checkpoint file loaded, its train config, model, step and classes.
 json checkpoint_result_header(const std::string& kind, const CheckpointCommand& command, const json& config);
 
 // The "dataset" block of an evaluation: name, domain, location, fingerprint, number of cases.

@@ -3,12 +3,13 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "core/config.h"
 
 namespace mis {
 
 struct EvalConfig {
-  std::string checkpoint;            // a checkpoint.pt written by train
+  std::string checkpoint;            // a checkpoint.pt written by train, or its run folder
+  std::string checkpoint_kind = "last";  // last | best (train/trainer.h, resolve_checkpoint)
   std::string data;                  // the in-distribution dataset
   std::string split = "test";        // which split of `data` (train|test)
   std::vector<std::string> ood;      // out-of-distribution datasets (their test split)
@@ -22,7 +23,8 @@ struct EvalConfig {
   std::string device = "cpu";
 };
 
-json to_json(const EvalConfig& c);
-EvalConfig eval_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(EvalConfig, checkpoint, checkpoint_kind, data, split, ood, output, batch_size, convention, hd95,
+                save_predictions, save_probabilities, threads, device)
+void validate(const EvalConfig& c, const std::string& source);
 
 }  // namespace mis

@@ -199,7 +199,8 @@ json run_eval(const EvalConfig& config) {
   if (hd95 && !hd95_available())
     throw UserError("eval --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
   const CheckpointCommand command =
-      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+      open_checkpoint_command(config.checkpoint, config.checkpoint_kind, config.output, config.device,
+                              config.threads, config.batch_size);
   const auto datasets = open_iid_and_ood(config.data, config.split, config.ood);
 
   json doc = checkpoint_result_header("eval", command, to_json(config));

@@ -24,46 +24,44 @@ namespace mis {
 
 namespace F = torch::nn::functional;
 
-json to_json(const ExplainConfig& c) {
-  return {{"checkpoint", c.checkpoint},
-          {"data", c.data},
-          {"split", c.split},
-          {"output", c.output},
-          {"images", c.images},
-          {"layer", c.layer},
-          {"class", c.class_name},
-          {"cases", c.cases},
-          {"num_cases", c.num_cases},
-          {"overlay_style", c.overlay_style},
-          {"min_image_size", c.min_image_size},
-          {"batch_size", c.batch_size},
-          {"threads", c.threads},
-          {"device", c.device}};
+void to_json(json& j, const ExplainConfig& c) {
+  j = {{"checkpoint", c.checkpoint},
+       {"checkpoint_kind", c.checkpoint_kind},
+       {"data", c.data},
+       {"split", c.split},
+       {"output", c.output},
+       {"images", c.images},
+       {"layer", c.layer},
+       {"class", c.class_name},
+       {"cases", c.cases},
+       {"num_cases", c.num_cases},
+       {"overlay_style", c.overlay_style},
+       {"min_image_size", c.min_image_size},
+       {"batch_size", c.batch_size},
+       {"threads", c.threads},
+       {"device", c.device}};
 }
 
-ExplainConfig explain_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(ExplainConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  ExplainConfig c;
-  try {
-    c.checkpoint = j.at("checkpoint").get<std::string>();
-    c.data = j.at("data").get<std::string>();
-    c.split = j.at("split").get<std::string>();
-    c.output = j.at("output").get<std::string>();
-    c.images = j.at("images").get<std::string>();
-    c.layer = j.at("layer").get<std::string>();
-    c.class_name = j.at("class").get<std::string>();
-    c.cases = j.at("cases").get<std::vector<std::string>>();
-    c.num_cases = j.at("num_cases").get<int64_t>();
-    c.overlay_style = j.at("overlay_style").get<std::string>();
-    c.min_image_size = j.at("min_image_size").get<int64_t>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.threads = j.at("threads").get<int>();
-    c.device = j.at("device").get<std::string>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+// A key missing from `j` keeps the value `c` has (its default).
+void from_json(const json& j, ExplainConfig& c) {
+  c.checkpoint = j.value("checkpoint", c.checkpoint);
+  c.checkpoint_kind = j.value("checkpoint_kind", c.checkpoint_kind);
+  c.data = j.value("data", c.data);
+  c.split = j.value("split", c.split);
+  c.output = j.value("output", c.output);
+  c.images = j.value("images", c.images);
+  c.layer = j.value("layer", c.layer);
+  c.class_name = j.value("class", c.class_name);
+  c.cases = j.value("cases", c.cases);
+  c.num_cases = j.value("num_cases", c.num_cases);
+  c.overlay_style = j.value("overlay_style", c.overlay_style);
+  c.min_image_size = j.value("min_image_size", c.min_image_size);
+  c.batch_size = j.value("batch_size", c.batch_size);
+  c.threads = j.value("threads", c.threads);
+  c.device = j.value("device", c.device);
+}
+
+void validate(const ExplainConfig& c, const std::string& source) {
   if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
   if (c.num_cases < 1) throw UserError(source + ": num_cases must be at least 1");
   if (c.min_image_size < 0) throw UserError(source + ": min_image_size must be 0 (never enlarge) or positive");
@@ -72,7 +70,6 @@ ExplainConfig explain_config_from_json(const json& given, const std::string& sou
   } catch (const UserError& e) {
     throw UserError(source + ": " + e.what());
   }
-  return c;
 }
 
 torch::Tensor grad_cam_map(const torch::Tensor& activation, const torch::Tensor& gradient) {
@@ -195,7 +192,8 @@ json run_explain(const ExplainConfig& config) {
   const auto images_rel = std::filesystem::absolute(images).lexically_normal().lexically_relative(json_dir);
 
   const CheckpointCommand command =
-      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+      open_checkpoint_command(config.checkpoint, config.checkpoint_kind, config.output, config.device,
+                              config.threads, config.batch_size);
   const torch::Device device = command.device;
   const InferenceSettings& settings = command.settings();
   const LoadedModel& loaded = command.inference.loaded;
@@ -205,10 +203,10 @@ json run_explain(const ExplainConfig& config) {
   const auto layers = model.feature_layers();
   const std::string layer = config.layer.empty() ? model.default_feature_layer() : config.layer;
   if (layers.empty())
-    throw UserError(fmt::format("{}: model {} has no capturable layers for Grad-CAM", config.checkpoint,
+    throw UserError(fmt::format("{}: model {} has no capturable layers for Grad-CAM", command.checkpoint_file,
                                 loaded.spec.name));
   if (std::find(layers.begin(), layers.end(), layer) == layers.end())
-    throw UserError(fmt::format("{}: layer '{}' is not a capturable layer of {}; choose one of: {}", config.checkpoint,
+    throw UserError(fmt::format("{}: layer '{}' is not a capturable layer of {}; choose one of: {}", command.checkpoint_file,
                                 layer, loaded.spec.name, fmt::join(layers, ", ")));
   std::vector<int64_t> class_ids;
   const std::vector<std::string> foreground(classes.begin() + std::min<std::size_t>(1, classes.size()), classes.end());
@@ -216,7 +214,7 @@ json run_explain(const ExplainConfig& config) {
     if (config.class_name.empty() || classes[k] == config.class_name) class_ids.push_back(static_cast<int64_t>(k));
   if (class_ids.empty())
     throw UserError(fmt::format("{}: class '{}' is not a foreground class of this model; choose one of: {}",
-                                config.checkpoint, config.class_name, fmt::join(foreground, ", ")));
+                                command.checkpoint_file, config.class_name, fmt::join(foreground, ", ")));
 
   const auto dataset = open_dataset(config.data, config.split);
   check_classes(*dataset, classes);

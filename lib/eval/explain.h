@@ -19,13 +19,14 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "core/config.h"
 #include "models/segmentation_model.h"
 
 namespace mis {
 
 struct ExplainConfig {
-  std::string checkpoint;
+  std::string checkpoint;                // a checkpoint.pt written by train, or its run folder
+  std::string checkpoint_kind = "last";  // last | best (train/trainer.h, resolve_checkpoint)
   std::string data;
   std::string split = "test";
   std::string output;               // the result JSON
@@ -41,8 +42,11 @@ struct ExplainConfig {
   std::string device = "cpu";
 };
 
-json to_json(const ExplainConfig& c);
-ExplainConfig explain_config_from_json(const json& j, const std::string& source);
+// Written by hand, not with MIS_CONFIG_KEYS (core/config.h): the key "class" is a C++ keyword.
+void to_json(json& j, const ExplainConfig& c);
+void from_json(const json& j, ExplainConfig& c);
+inline json to_json(const ExplainConfig& c) { return json(c); }
+void validate(const ExplainConfig& c, const std::string& source);
 
 // The Grad-CAM map [h, w] (float32, >= 0) of an activation A [1, C, h, w] and the gradient
 // dS/dA of the explained score S: ReLU(sum_k alpha_k A_k) with alpha_k the spatial mean of

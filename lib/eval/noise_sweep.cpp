@@ -21,42 +21,12 @@
 
 namespace mis {
 
-json to_json(const NoiseSweepConfig& c) {
-  return {{"checkpoint", c.checkpoint}, {"data", c.data},
-          {"split", c.split},           {"types", c.types},
-          {"levels", c.levels},         {"type_levels", c.type_levels}, {"seed", c.seed},
-          {"output", c.output},         {"batch_size", c.batch_size},
-          {"convention", c.convention}, {"hd95", c.hd95},
-          {"threads", c.threads},       {"device", c.device}};
-}
-
 const std::vector<double>& levels_for(const NoiseSweepConfig& c, const std::string& type) {
   const auto it = c.type_levels.find(type);
   return it == c.type_levels.end() ? c.levels : it->second;
 }
 
-NoiseSweepConfig noise_sweep_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(NoiseSweepConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  NoiseSweepConfig c;
-  try {
-    c.checkpoint = j.at("checkpoint").get<std::string>();
-    c.data = j.at("data").get<std::string>();
-    c.split = j.at("split").get<std::string>();
-    c.types = j.at("types").get<std::vector<std::string>>();
-    c.levels = j.at("levels").get<std::vector<double>>();
-    c.type_levels = j.at("type_levels").get<std::map<std::string, std::vector<double>>>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.output = j.at("output").get<std::string>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.convention = j.at("convention").get<std::string>();
-    c.hd95 = j.at("hd95").get<std::string>();
-    c.threads = j.at("threads").get<int>();
-    c.device = j.at("device").get<std::string>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+void validate(const NoiseSweepConfig& c, const std::string& source) {
   if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
   if (c.types.empty()) throw UserError(source + ": types must name at least one corruption");
   if (c.levels.empty()) throw UserError(source + ": levels must hold at least one level");
@@ -78,7 +48,6 @@ NoiseSweepConfig noise_sweep_config_from_json(const json& given, const std::stri
       throw UserError(source + ": type_levels names '" + t + "', which is not among types");
   parse_convention(c.convention);
   if (c.hd95 != "off") parse_hd95_variant(c.hd95, source + ": hd95");
-  return c;
 }
 
 namespace {
@@ -104,7 +73,8 @@ json run_noise_sweep(const NoiseSweepConfig& config) {
   if (with_hd95 && !hd95_available())
     throw UserError("noise-sweep --hd95 " + config.hd95 + ": this binary was built without ITK; pass --hd95 off");
   const CheckpointCommand command =
-      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+      open_checkpoint_command(config.checkpoint, config.checkpoint_kind, config.output, config.device,
+                              config.threads, config.batch_size);
   const auto& classes = command.classes();
   const InferenceSettings& settings = command.settings();
   const auto dataset = open_dataset(config.data, config.split);

@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "core/config.h"
 #include "eval/corruptions.h"
 
 namespace mis {
 
 struct NoiseSweepConfig {
-  std::string checkpoint;
+  std::string checkpoint;                // a checkpoint.pt written by train, or its run folder
+  std::string checkpoint_kind = "last";  // last | best (train/trainer.h, resolve_checkpoint)
   std::string data;
   std::string split = "test";
   std::vector<std::string> types = corruption_names();
@@ -32,11 +33,12 @@ struct NoiseSweepConfig {
   std::string device = "cpu";
 };
 
-json to_json(const NoiseSweepConfig& c);
+MIS_CONFIG_KEYS(NoiseSweepConfig, checkpoint, checkpoint_kind, data, split, types, levels, type_levels, seed, output,
+                batch_size, convention, hd95, threads, device)
+void validate(const NoiseSweepConfig& c, const std::string& source);
 
 // The levels swept for `type` (its own list from type_levels, else `levels`).
 const std::vector<double>& levels_for(const NoiseSweepConfig& c, const std::string& type);
-NoiseSweepConfig noise_sweep_config_from_json(const json& j, const std::string& source);
 
 // Runs `noise-sweep`: writes config.output atomically and returns the document.
 json run_noise_sweep(const NoiseSweepConfig& config);

@@ -176,11 +176,12 @@ json run_predict(const PredictConfig& config) {
 
   // The output folder itself is made once the checkpoint has loaded (claim_output_folder below).
   CheckpointCommand command =
-      open_checkpoint_command(config.checkpoint, config.output, config.device, config.threads, config.batch_size);
+      open_checkpoint_command(config.checkpoint, config.checkpoint_kind, config.output, config.device,
+                              config.threads, config.batch_size);
   InferenceSettings& settings = command.inference.settings;
   if (config.precision != "checkpoint") settings.compute.precision = parse_precision(config.precision);
   settings.mirror_tta = config.tta;
-  const auto recipe = recipe_for(command.inference.loaded.meta, config.checkpoint);
+  const auto recipe = recipe_for(command.inference.loaded.meta, command.checkpoint_file);
   const int channels = command.inference.loaded.spec.in_channels;
   const auto inputs = list_predict_inputs(config.input, channels);
   // Images preprocess already prepared would be prepared twice (a CT window applied to [0, 1]
@@ -197,7 +198,7 @@ json run_predict(const PredictConfig& config) {
   // What the files depend on: a folder that predict left half done with the same identity is
   // resumed; one written with another checkpoint or other settings is not mixed into.
   // The input's resolved path: predicting another folder into this one is not a resume.
-  const json identity = {{"checkpoint_fingerprint", fingerprint_files({config.checkpoint})},
+  const json identity = {{"checkpoint_fingerprint", fingerprint_files({command.checkpoint_file})},
                          {"input", fs::weakly_canonical(config.input).string()},
                          {"tta", config.tta},
                          {"precision", config.precision},

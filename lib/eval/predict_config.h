@@ -2,12 +2,13 @@
 // Everything `predict` needs, in one struct (flags and --config files map onto its JSON form).
 #include <string>
 
-#include "core/json.h"
+#include "core/config.h"
 
 namespace mis {
 
 struct PredictConfig {
-  std::string checkpoint;                // a checkpoint.pt written by train
+  std::string checkpoint;                // a checkpoint.pt written by train, or its run folder
+  std::string checkpoint_kind = "last";  // last | best (train/trainer.h, resolve_checkpoint)
   std::string input;                     // raw images: a folder, one file, or a dataset folder (its imagesTs)
   std::string output;                    // folder for the label maps (and predict.json)
   bool tta = false;                      // mirroring test-time augmentation (4 forward passes per slice)
@@ -18,7 +19,8 @@ struct PredictConfig {
   std::string device = "cpu";
 };
 
-json to_json(const PredictConfig& c);
-PredictConfig predict_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(PredictConfig, checkpoint, checkpoint_kind, input, output, tta, save_probabilities, batch_size,
+                precision, threads, device)
+void validate(const PredictConfig& c, const std::string& source);
 
 }  // namespace mis

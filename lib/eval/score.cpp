@@ -20,37 +20,9 @@
 
 namespace mis {
 
-json to_json(const ScoreConfig& c) {
-  return {{"pred", c.pred},
-          {"ref", c.ref},
-          {"labels", c.labels},
-          {"output", c.output},
-          {"convention", c.convention},
-          {"hd95", c.hd95},
-          {"check_geometry", c.check_geometry},
-          {"threads", c.threads}};
-}
-
-ScoreConfig score_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(ScoreConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  ScoreConfig c;
-  try {
-    c.pred = j.at("pred").get<std::string>();
-    c.ref = j.at("ref").get<std::string>();
-    c.labels = j.at("labels").get<std::string>();
-    c.output = j.at("output").get<std::string>();
-    c.convention = j.at("convention").get<std::string>();
-    c.hd95 = j.at("hd95").get<std::string>();
-    c.check_geometry = j.at("check_geometry").get<bool>();
-    c.threads = j.at("threads").get<int>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+void validate(const ScoreConfig& c, const std::string& source) {
   parse_convention(c.convention);
   if (c.hd95 != "off") parse_hd95_variant(c.hd95, source + ": hd95");
-  return c;
 }
 
 std::string markdown_path_for(const std::string& output) {

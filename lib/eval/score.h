@@ -5,7 +5,7 @@
 // and every prediction a reference.
 #include <string>
 
-#include "core/json.h"
+#include "core/config.h"
 
 namespace mis {
 
@@ -20,8 +20,8 @@ struct ScoreConfig {
   int threads = 0;
 };
 
-json to_json(const ScoreConfig& c);
-ScoreConfig score_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(ScoreConfig, pred, ref, labels, output, convention, hd95, check_geometry, threads)
+void validate(const ScoreConfig& c, const std::string& source);
 
 // Runs `score`: writes the result JSON and the Markdown summary atomically; returns the document.
 json run_score(const ScoreConfig& config);

@@ -13,13 +13,13 @@ namespace mis {
 const std::vector<EvaluationKind>& evaluation_kinds() {
   static const std::vector<EvaluationKind> kinds = {
       {"eval", "eval.json", to_json(EvalConfig{}), true,
-       [](const json& c) { return run_eval(eval_config_from_json(c, "eval settings")); }},
+       [](const json& c) { return run_eval(config_from_json<EvalConfig>(c, "eval settings")); }},
       {"noise-sweep", "noise.json", to_json(NoiseSweepConfig{}), false,
-       [](const json& c) { return run_noise_sweep(noise_sweep_config_from_json(c, "noise-sweep settings")); }},
+       [](const json& c) { return run_noise_sweep(config_from_json<NoiseSweepConfig>(c, "noise-sweep settings")); }},
       {"calibrate", "calibrate.json", to_json(CalibrateConfig{}), true,
-       [](const json& c) { return run_calibrate(calibrate_config_from_json(c, "calibrate settings")); }},
+       [](const json& c) { return run_calibrate(config_from_json<CalibrateConfig>(c, "calibrate settings")); }},
       {"explain", "explain.json", to_json(ExplainConfig{}), false,
-       [](const json& c) { return run_explain(explain_config_from_json(c, "explain settings")); }},
+       [](const json& c) { return run_explain(config_from_json<ExplainConfig>(c, "explain settings")); }},
   };
   return kinds;
 }

@@ -21,7 +21,13 @@ void use_checkpoint_kind(Experiment& experiment, const std::string& kind) {
       fail_file(experiment.source, fmt::format("run {} trains without validation, so it keeps no best checkpoint; give "
                                                "its train settings \"validation\" or use --checkpoint-kind last",
                                                run.id));
-    for (auto& evaluation : run.evaluations) evaluation.settings["checkpoint_kind"] = kind;
+    // "last" is the evaluations' default: left out, so that results evaluated before the key
+    // existed stay complete.
+    for (auto& evaluation : run.evaluations)
+      if (kind == "last")
+        evaluation.settings.erase("checkpoint_kind");
+      else
+        evaluation.settings["checkpoint_kind"] = kind;
   }
 }
 
@@ -123,7 +129,7 @@ Experiment load_experiment(const fs::path& file, const fs::path& work_dir, const
   for (const auto& [name, settings] : r.object_at(doc, "prepare", "").items()) {
     if (!settings.is_object()) r.fail("prepare/" + name, "expected synth settings (a JSON object)");
     reject_unknown_keys(settings, to_json(SynthConfig{}), file.string() + " (prepare/" + name + ")");
-    SynthConfig synth = synth_config_from_json(settings, file.string());
+    SynthConfig synth = config_from_json<SynthConfig>(settings, file.string());
     if (synth.output.empty()) r.fail("prepare/" + name + "/output", "say where the dataset is written");
     synth.output = r.resolve(synth.output);
     ex.prepare.push_back(synth);

@@ -65,7 +65,7 @@ Experiment load_experiment(const std::filesystem::path& file, const std::filesys
 
 // `run --checkpoint-kind last|best`: every evaluation of every run loads that checkpoint of its
 // run (train/trainer.h, resolve_checkpoint). It becomes part of each evaluation's settings, so a
-// changed kind evaluates again. "best" needs validation in every run's training settings; a run
+// changed kind evaluates again ("last", the default, by leaving the key out). "best" needs validation in every run's training settings; a run
 // without it is a UserError naming the experiment file.
 void use_checkpoint_kind(Experiment& experiment, const std::string& kind);
 

@@ -22,58 +22,7 @@ const std::vector<std::string>& preprocess_dataset_names() {
   return names;
 }
 
-json to_json(const PreprocessConfig& c) {
-  return {{"dataset", c.dataset},
-          {"input", c.input},
-          {"output", c.output},
-          {"size", c.size},
-          {"resize", c.resize},
-          {"volume_size", c.volume_size},
-          {"spacing", c.spacing},
-          {"interpolation", c.interpolation},
-          {"antialias", c.antialias},
-          {"reorient", c.reorient},
-          {"intensity", c.intensity},
-          {"ct_window", c.ct_window},
-          {"percentiles", c.percentiles},
-          {"color", c.color},
-          {"mask_threshold", c.mask_threshold},
-          {"polygon_rule", c.polygon_rule},
-          {"seed", c.seed},
-          {"val_fraction", c.val_fraction},
-          {"test_fraction", c.test_fraction},
-          {"threads", c.threads}};
-}
-
-PreprocessConfig preprocess_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(PreprocessConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  PreprocessConfig c;
-  try {
-    c.dataset = j.at("dataset").get<std::string>();
-    c.input = j.at("input").get<std::string>();
-    c.output = j.at("output").get<std::string>();
-    c.size = j.at("size").get<int64_t>();
-    c.resize = j.at("resize").get<std::string>();
-    c.volume_size = j.at("volume_size").get<int64_t>();
-    c.spacing = j.at("spacing").get<std::vector<double>>();
-    c.interpolation = j.at("interpolation").get<std::string>();
-    c.antialias = j.at("antialias").get<bool>();
-    c.reorient = j.at("reorient").get<bool>();
-    c.intensity = j.at("intensity").get<std::string>();
-    c.ct_window = j.at("ct_window").get<std::array<double, 2>>();
-    c.percentiles = j.at("percentiles").get<std::array<double, 2>>();
-    c.color = j.at("color").get<std::string>();
-    c.mask_threshold = j.at("mask_threshold").get<int64_t>();
-    c.polygon_rule = j.at("polygon_rule").get<std::string>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.val_fraction = j.at("val_fraction").get<double>();
-    c.test_fraction = j.at("test_fraction").get<double>();
-    c.threads = j.at("threads").get<int>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a preprocess setting (" + e.what() + ")");
-  }
+void validate(const PreprocessConfig& c, const std::string& source) {
   const auto& names = preprocess_dataset_names();
   if (c.dataset.empty())
     throw UserError(fmt::format("{}: preprocess needs --dataset (one of {})", source, fmt::join(names, ", ")));
@@ -108,7 +57,6 @@ PreprocessConfig preprocess_config_from_json(const json& given, const std::strin
   if (!(c.val_fraction >= 0.0 && c.test_fraction >= 0.0 && c.val_fraction + c.test_fraction < 1.0))
     throw UserError(source + ": val_fraction and test_fraction must be >= 0 and sum to less than 1");
   if (c.threads < 0) throw UserError(source + ": threads must be >= 0 (0 = every core)");
-  return c;
 }
 
 json case_identity_of(const PreprocessConfig& c) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/json.h"
+#include "core/config.h"
 
 namespace mis {
 
@@ -55,9 +55,11 @@ struct PreprocessConfig {
   int threads = 0;  // worker threads over cases; 0 = every core
 };
 
-json to_json(const PreprocessConfig& c);
-// Keys missing from `j` take their defaults; unknown keys and bad values are UserErrors naming `source`.
-PreprocessConfig preprocess_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(PreprocessConfig, dataset, input, output, size, resize, volume_size, spacing, interpolation, antialias,
+                reorient, intensity, ct_window, percentiles, color, mask_threshold, polygon_rule, seed, val_fraction,
+                test_fraction, threads)
+// The checks behind config_from_json<PreprocessConfig> (core/config.h).
+void validate(const PreprocessConfig& c, const std::string& source);
 
 // The settings that change what a case's output files contain (not where they go, how fast
 // they are made, or how cases are split): a cached case is reused only when these match.

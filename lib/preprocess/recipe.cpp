@@ -74,7 +74,7 @@ PreprocessRecipe recipe_from_json(const json& j, const std::string& source) {
     // Where preprocess read and wrote is not part of how it prepares an image; the config's
     // checks still want the two paths.
     settings["input"] = settings["output"] = "(not part of the recipe)";
-    r.config = preprocess_config_from_json(settings, source + " (preprocessing recipe)");
+    r.config = config_from_json<PreprocessConfig>(settings, source + " (preprocessing recipe)");
   } catch (const json::exception& e) {
     throw UserError(source + ": malformed preprocessing recipe (" + e.what() + ")");
   }

@@ -4,36 +4,54 @@
 
 namespace mis {
 
-json to_json(const TrainConfig& c) {
-  return {{"data", c.data},
-          {"split", c.split},
-          {"output", c.output},
-          {"model", {{"name", c.model.name}, {"options", c.model.options}}},
-          {"loss", to_json(c.loss)},
-          {"optimizer",
-           {{"name", c.optimizer.name},
-            {"lr", c.optimizer.lr},
-            {"momentum", c.optimizer.momentum},
-            {"weight_decay", c.optimizer.weight_decay},
-            {"poly_power", c.optimizer.poly_power}}},
-          {"iterations", c.iterations},
-          {"epochs", c.epochs},
-          {"batch_size", c.batch_size},
-          {"patch_size", c.patch_size},
-          {"normalization", to_string(c.normalization)},
-          {"augment", to_json(c.augment)},
-          {"validation",
-           {{"split", c.validation.split},
-            {"fraction", c.validation.fraction},
-            {"every", c.validation.every},
-            {"slices", c.validation.slices}}},
-          {"seed", c.seed},
-          {"checkpoint_every", c.checkpoint_every},
-          {"log_every", c.log_every},
-          {"threads", c.threads},
-          {"device", c.device},
-          {"precision", c.precision},
-          {"channels_last", c.channels_last}};
+void to_json(json& j, const TrainConfig& c) {
+  j = {{"data", c.data},
+       {"split", c.split},
+       {"output", c.output},
+       {"model", {{"name", c.model.name}, {"options", c.model.options}}},
+       {"loss", to_json(c.loss)},
+       {"optimizer", c.optimizer},
+       {"iterations", c.iterations},
+       {"epochs", c.epochs},
+       {"batch_size", c.batch_size},
+       {"patch_size", c.patch_size},
+       {"normalization", to_string(c.normalization)},
+       {"augment", to_json(c.augment)},
+       {"validation", c.validation},
+       {"seed", c.seed},
+       {"checkpoint_every", c.checkpoint_every},
+       {"log_every", c.log_every},
+       {"threads", c.threads},
+       {"device", c.device},
+       {"precision", c.precision},
+       {"channels_last", c.channels_last}};
+}
+
+// `c` arrives with the defaults; the parts with their own parsers read the defaults overlaid
+// with what `given` holds of them.
+void from_json(const json& given, TrainConfig& c) {
+  const json j = merge_json(to_json(c), given);
+  c.data = j.at("data").get<std::string>();
+  c.split = j.at("split").get<std::string>();
+  c.output = j.at("output").get<std::string>();
+  c.model.name = j.at("model").at("name").get<std::string>();
+  c.model.options = j.at("model").value("options", json::object());
+  c.loss = loss_config_from_json(j.at("loss"));
+  c.optimizer = j.at("optimizer").get<OptimizerConfig>();
+  c.iterations = j.at("iterations").get<int64_t>();
+  c.epochs = j.at("epochs").get<int64_t>();
+  c.batch_size = j.at("batch_size").get<int64_t>();
+  c.patch_size = j.at("patch_size").get<int64_t>();
+  c.normalization = parse_normalization(j.at("normalization").get<std::string>());
+  c.augment = augment_options_from_json(j.at("augment"));
+  c.validation = j.at("validation").get<ValidationConfig>();
+  c.seed = j.at("seed").get<std::uint64_t>();
+  c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
+  c.log_every = j.at("log_every").get<int64_t>();
+  c.threads = j.at("threads").get<int>();
+  c.device = j.at("device").get<std::string>();
+  c.precision = j.at("precision").get<std::string>();
+  c.channels_last = j.at("channels_last").get<bool>();
 }
 
 json upgrade_legacy_train_settings(json settings) {
@@ -43,53 +61,16 @@ json upgrade_legacy_train_settings(json settings) {
 }
 
 TrainConfig train_config_from_json(const json& given_as_written, const std::string& source) {
-  const json defaults = to_json(TrainConfig{});
   json given;
   try {
     given = upgrade_legacy_train_settings(given_as_written);  // before the defaults fill in the new keys
   } catch (const UserError& e) {
     throw UserError(source + ": " + e.what());
   }
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  TrainConfig c;
-  try {
-    c.data = j.at("data").get<std::string>();
-    c.split = j.at("split").get<std::string>();
-    c.output = j.at("output").get<std::string>();
-    c.model.name = j.at("model").at("name").get<std::string>();
-    c.model.options = j.at("model").value("options", json::object());
-    try {
-      c.loss = loss_config_from_json(j.at("loss"));
-    } catch (const UserError& e) {
-      throw UserError(source + ": " + e.what());
-    }
-    const auto& o = j.at("optimizer");
-    c.optimizer = {o.at("name").get<std::string>(), o.at("lr").get<double>(), o.at("momentum").get<double>(),
-                   o.at("weight_decay").get<double>(), o.at("poly_power").get<double>()};
-    c.iterations = j.at("iterations").get<int64_t>();
-    c.epochs = j.at("epochs").get<int64_t>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.patch_size = j.at("patch_size").get<int64_t>();
-    c.normalization = parse_normalization(j.at("normalization").get<std::string>());
-    try {
-      c.augment = augment_options_from_json(j.at("augment"));
-    } catch (const UserError& e) {
-      throw UserError(source + ": " + e.what());
-    }
-    const auto& v = j.at("validation");
-    c.validation = {v.at("split").get<std::string>(), v.at("fraction").get<double>(), v.at("every").get<int64_t>(),
-                    v.at("slices").get<int64_t>()};
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
-    c.log_every = j.at("log_every").get<int64_t>();
-    c.threads = j.at("threads").get<int>();
-    c.device = j.at("device").get<std::string>();
-    c.precision = j.at("precision").get<std::string>();
-    c.channels_last = j.at("channels_last").get<bool>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+  return config_from_json<TrainConfig>(given, source);
+}
+
+void validate(const TrainConfig& c, const std::string& source) {
   if (c.optimizer.name != "sgd" && c.optimizer.name != "adamw")
     throw UserError(source + ": optimizer must be sgd or adamw, got '" + c.optimizer.name + "'");
   if (c.batch_size < 1) throw UserError(source + ": batch_size must be at least 1");
@@ -108,7 +89,6 @@ TrainConfig train_config_from_json(const json& given_as_written, const std::stri
     throw UserError(source + ": momentum, weight_decay and poly_power cannot be negative");
   if (c.precision != "fp32" && c.precision != "bf16")
     throw UserError(source + ": precision must be fp32 or bf16, got '" + c.precision + "'");
-  return c;
 }
 
 json without_runtime_settings(json train_config) {

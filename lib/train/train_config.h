@@ -3,7 +3,7 @@
 // checkpoints record and what results quote; flags override individual keys.
 #include <string>
 
-#include "core/json.h"
+#include "core/config.h"
 #include "data/augment.h"
 #include "data/intensity.h"
 #include "losses/objective.h"
@@ -30,6 +30,9 @@ struct ValidationConfig {
   bool enabled() const { return !split.empty() || fraction > 0.0; }
 };
 
+MIS_CONFIG_KEYS(OptimizerConfig, name, lr, momentum, weight_decay, poly_power)
+MIS_CONFIG_KEYS(ValidationConfig, split, fraction, every, slices)
+
 struct TrainConfig {
   std::string data;            // dataset folder (nnU-Net v2 raw layout)
   std::string split = "train";
@@ -55,9 +58,15 @@ struct TrainConfig {
   bool channels_last = true;
 };
 
-json to_json(const TrainConfig& c);
-// Keys missing from `j` take their defaults; unknown keys are an error naming `source`. Keys
-// renamed since are read as their new names first (upgrade_legacy_train_settings).
+// Written by hand around the parts that have their own JSON form (model, loss, augment,
+// normalization); the rest as core/config.h's MIS_CONFIG_KEYS would.
+void to_json(json& j, const TrainConfig& c);
+void from_json(const json& j, TrainConfig& c);
+inline json to_json(const TrainConfig& c) { return json(c); }
+void validate(const TrainConfig& c, const std::string& source);
+// config_from_json<TrainConfig> of the settings as written, after upgrade_legacy_train_settings:
+// keys missing from `j` take their defaults, unknown keys are an error naming `source`, keys
+// renamed since are read as their new names.
 TrainConfig train_config_from_json(const json& j, const std::string& source);
 // Train settings as written (a config file, an experiment's "train" blocks, a checkpoint's
 // record) with old keys replaced by what replaced them: augment.rot90_flip (upgrade_legacy_augment).

@@ -200,8 +200,10 @@ open(p, "wb").write(bytes(b))
 PY
 expect_error "a flipped byte in the metadata" "flip_m.pt: not a readable checkpoint (its metadata does not match" \
   "$BIN" eval -c "$WORK/flip_m.pt" --data "$D" -o "$WORK/e.json"
-expect_error "eval -c a run folder" "runA: is a run folder, not a checkpoint file; pass its checkpoint" \
-  "$BIN" eval -c "$WORK/runA" --data "$D" -o "$WORK/e.json"
+# A run folder stands for its checkpoint.pt (--checkpoint-kind, issue 15); one without it is refused.
+mkdir -p "$WORK/norun"
+expect_error "eval -c a folder without a checkpoint" "norun/checkpoint.pt: does not exist" \
+  "$BIN" eval -c "$WORK/norun" --data "$D" -o "$WORK/e.json"
 [ ! -e "$WORK/e.json" ] && pass "no result file after refused checkpoints" || fail "e.json written"
 
 # ---- 12. Settings are read strictly and checked.

@@ -128,16 +128,16 @@ TEST_CASE("corruption names and levels are checked") {
 }
 
 TEST_CASE("noise-sweep settings: per-type levels replace the shared list for those types only") {
-  const auto c = noise_sweep_config_from_json(
+  const auto c = config_from_json<NoiseSweepConfig>(
       json::parse(R"({"types": ["gaussian", "blur"], "levels": [0, 0.1], "type_levels": {"blur": [0, 1, 2]}})"), "cfg");
   CHECK(levels_for(c, "gaussian") == std::vector<double>{0, 0.1});
   CHECK(levels_for(c, "blur") == std::vector<double>{0, 1, 2});
   CHECK_THROWS_WITH_AS(
-      noise_sweep_config_from_json(json::parse(R"({"types": ["gaussian"], "type_levels": {"blur": [1]}})"), "cfg"),
+      config_from_json<NoiseSweepConfig>(json::parse(R"({"types": ["gaussian"], "type_levels": {"blur": [1]}})"), "cfg"),
       doctest::Contains("type_levels names 'blur', which is not among types"), UserError);
   CHECK_THROWS_WITH_AS(
-      noise_sweep_config_from_json(json::parse(R"({"types": ["blur"], "type_levels": {"blur": [1, 1]}})"), "cfg"),
+      config_from_json<NoiseSweepConfig>(json::parse(R"({"types": ["blur"], "type_levels": {"blur": [1, 1]}})"), "cfg"),
       doctest::Contains("level 1 given twice for blur"), UserError);
-  CHECK_THROWS_AS(noise_sweep_config_from_json(json::parse(R"({"types": ["blur"], "type_levels": {"blur": [-1]}})"), "cfg"),
+  CHECK_THROWS_AS(config_from_json<NoiseSweepConfig>(json::parse(R"({"types": ["blur"], "type_levels": {"blur": [-1]}})"), "cfg"),
                   UserError);
 }

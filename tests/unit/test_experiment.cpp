@@ -17,6 +17,7 @@
 #include "experiment/run_record.h"
 #include "experiment/shard.h"
 #include "experiment/study_status.h"
+#include "support.h"
 
 using namespace mis;
 
@@ -99,6 +100,25 @@ TEST_CASE("experiment run ids: stable across work folders, changed by anything t
   runtime["train"]["checkpoint_every"] = 3;
   const Experiment d = load(runtime, dir);
   for (std::size_t i = 0; i < a.runs.size(); ++i) CHECK(a.runs[i].id == d.runs[i].id);
+}
+
+TEST_CASE("run --checkpoint-kind: best goes into every evaluation's settings, last (the default) leaves them as written") {
+  const fs::path dir = fresh_experiment_dir("kind");
+  json validated = small_experiment();
+  validated["train"]["validation"] = {{"fraction", 0.5}};
+  Experiment best = load(validated, dir);
+  const auto as_written = best.runs[0].evaluations[0].settings;
+  use_checkpoint_kind(best, "best");
+  for (const auto& run : best.runs)
+    for (const auto& evaluation : run.evaluations) CHECK(evaluation.settings.at("checkpoint_kind") == "best");
+  use_checkpoint_kind(best, "last");
+  CHECK(best.runs[0].evaluations[0].settings == as_written);
+  // Without validation no run keeps a best checkpoint: refused before any work, naming the file.
+  Experiment plain = load(small_experiment(), dir);
+  const std::string error = error_of([&] { use_checkpoint_kind(plain, "best"); });
+  CHECK(error.find("exp.json") != std::string::npos);
+  CHECK(error.find("keeps no best checkpoint") != std::string::npos);
+  CHECK(error_of([&] { use_checkpoint_kind(plain, "newest"); }).find("expected last or best") != std::string::npos);
 }
 
 TEST_CASE("experiment files: mistakes are errors naming the file and the key") {

@@ -235,19 +235,19 @@ TEST_CASE("preprocess: one run at a time per output, output never inside the inp
                  "lies inside the input folder"));
 
   using mis::json;
-  CHECK(contains(error_of([] { mis::preprocess_config_from_json({{"dataset", "brats"}, {"input", "a"}, {"output", "b"}}, "cli"); }),
+  CHECK(contains(error_of([] { mis::config_from_json<mis::PreprocessConfig>({{"dataset", "brats"}, {"input", "a"}, {"output", "b"}}, "cli"); }),
                  "unknown dataset 'brats'"));
   CHECK(contains(error_of([] {
-                   mis::preprocess_config_from_json({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}, {"spacing", {1, 2}}},
+                   mis::config_from_json<mis::PreprocessConfig>({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}, {"spacing", {1, 2}}},
                                                     "cli");
                  }),
                  "spacing must have three values"));
   CHECK(contains(error_of([] {
-                   mis::preprocess_config_from_json({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}, {"sise", 3}}, "x.json");
+                   mis::config_from_json<mis::PreprocessConfig>({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}, {"sise", 3}}, "x.json");
                  }),
                  "sise"));
-  const auto ok = mis::preprocess_config_from_json({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}}, "cli");
+  const auto ok = mis::config_from_json<mis::PreprocessConfig>({{"dataset", "acdc"}, {"input", "a"}, {"output", "b"}}, "cli");
   CHECK(ok.size == 224);
-  CHECK(mis::preprocess_config_from_json(mis::to_json(ok), "roundtrip").percentiles == ok.percentiles);
+  CHECK(mis::config_from_json<mis::PreprocessConfig>(mis::to_json(ok), "roundtrip").percentiles == ok.percentiles);
   fs::remove_all(dir);
 }

@@ -17,29 +17,7 @@ namespace mis {
 
 namespace fs = std::filesystem;
 
-json to_json(const SynthConfig& c) {
-  return {{"output", c.output}, {"train_cases", c.train_cases}, {"test_cases", c.test_cases},
-          {"size", c.size},     {"slices", c.slices},           {"classes", c.classes},
-          {"domains", c.domains}, {"seed", c.seed}};
-}
-
-SynthConfig synth_config_from_json(const json& given, const std::string& source) {
-  const json defaults = to_json(SynthConfig{});
-  reject_unknown_keys(given, defaults, source);
-  const json j = merge_json(defaults, given);
-  SynthConfig c;
-  try {
-    c.output = j.at("output").get<std::string>();
-    c.train_cases = j.at("train_cases").get<int64_t>();
-    c.test_cases = j.at("test_cases").get<int64_t>();
-    c.size = j.at("size").get<int64_t>();
-    c.slices = j.at("slices").get<int64_t>();
-    c.classes = j.at("classes").get<int64_t>();
-    c.domains = j.at("domains").get<int64_t>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-  } catch (const json::exception& e) {
-    throw UserError(source + ": wrong type for a setting (" + e.what() + ")");
-  }
+void validate(const SynthConfig& c, const std::string& source) {
   const auto available = static_cast<int64_t>(synth::builtin_domains().size());
   if (c.output.empty()) throw UserError(source + ": synth needs an output folder (--output)");
   if (c.train_cases < 1 || c.test_cases < 1) throw UserError(source + ": train and test case counts must be >= 1");
@@ -48,7 +26,6 @@ SynthConfig synth_config_from_json(const json& given, const std::string& source)
   if (c.classes < 1 || c.classes > 3) throw UserError(source + ": classes must be 1, 2 or 3");
   if (c.domains < 1 || c.domains > available)
     throw UserError(fmt::format("{}: domains must be between 1 and {}", source, available));
-  return c;
 }
 
 namespace {

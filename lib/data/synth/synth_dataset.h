@@ -7,7 +7,7 @@
 // Anatomy is seeded per case; a case id names the same anatomy in every domain.
 #include <string>
 
-#include "core/json.h"
+#include "core/config.h"
 
 namespace mis {
 
@@ -22,8 +22,8 @@ struct SynthConfig {
   std::uint64_t seed = 0;
 };
 
-json to_json(const SynthConfig& c);
-SynthConfig synth_config_from_json(const json& j, const std::string& source);
+MIS_CONFIG_KEYS(SynthConfig, output, train_cases, test_cases, size, slices, classes, domains, seed)
+void validate(const SynthConfig& c, const std::string& source);
 
 // Writes everything into a staging folder and moves it to config.output at the end, so an
 // interrupted run never leaves a folder that looks complete. Each domain folder holds its cases
