@@ -40,7 +40,7 @@ void add_bench(CLI::App& app) {
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   flags->add("--seed", "/seed", "Seed for the weights and the synthetic batches");
-  cmd->add_option("--json-out", *json_out, "Also write the report as JSON to this file");
+  cmd->add_option("--json-out", *json_out, "Also write the report as JSON to this file")->type_name("PATH");
   cmd->add_flag("--json", *as_json, "Print JSON instead of the table");
   auto paced = std::make_shared<bool>(false);
   cmd->add_flag("--paced", *paced,

@@ -22,12 +22,13 @@ void add_calibrate(CLI::App& app) {
   add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "In-distribution dataset folder (nnU-Net v2 raw layout)");
   flags->add("--split", "/split", "Split of --data to measure: test | train");
-  cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable");
+  cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable")
+      ->type_name("PATH ...");
   flags->add("--temperature-split", "/temperature_split",
              "Fit a temperature on this split of --data (train | test) and report before/after; empty = no scaling");
   flags->add("--temperature-pixels", "/temperature_pixels", "Pixels (a seeded sample) the temperature is fitted on");
   flags->add("--seed", "/seed", "Seed of the pixel sample for the temperature fit");
-  flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
+  required(flags->add("--output,-o", "/output", "Result JSON to write (atomically)"));
   flags->add("--batch-size", "/batch_size", "Slices per forward pass");
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");

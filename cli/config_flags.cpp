@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <set>
 #include <string>
 
 #include "core/error.h"
@@ -11,6 +12,20 @@ namespace mis::cli {
 ConfigFlags::ConfigFlags(CLI::App* app, json defaults) : app_(app), defaults_(std::move(defaults)) {}
 
 namespace {
+
+// The value's kind in --help, from the default's JSON type (CLI11 shows TEXT for every string
+// option otherwise): INT, UINT (no sign: seeds), FLOAT, BOOL, JSON, or PATH for the keys that
+// name files and folders.
+std::string value_type_name(const json& like, const std::string& pointer) {
+  static const std::set<std::string> path_keys = {"data",  "input", "output",          "checkpoint",
+                                                  "pred",  "ref",   "save_predictions"};
+  if (like.is_number_unsigned()) return "UINT";
+  if (like.is_number_integer()) return "INT";
+  if (like.is_number_float()) return "FLOAT";
+  if (like.is_boolean()) return "BOOL";
+  if (like.is_string()) return path_keys.count(pointer.substr(pointer.rfind('/') + 1)) ? "PATH" : "TEXT";
+  return "JSON";
+}
 
 std::string default_text(const json& value) {
   if (value.is_string()) return value.get<std::string>().empty() ? "" : value.get<std::string>();
@@ -105,9 +120,11 @@ json parse_list(const std::string& text, const std::string& flag, ListItems item
 CLI::Option* ConfigFlags::add_list(const std::string& name, const std::string& pointer, const std::string& description,
                                    ListItems items, char separator, std::size_t count) {
   const std::string flag = name.substr(0, name.find(','));
-  return add(name, pointer, description, [=](const std::string& text) {
-    return parse_list(text, flag, items, separator, count);
-  });
+  const std::string item = items == ListItems::numbers ? "FLOAT" : "NAME";
+  const std::string sep(1, separator);
+  return add(name, pointer, description,
+             [=](const std::string& text) { return parse_list(text, flag, items, separator, count); })
+      ->type_name(count == 2 ? item + sep + item : item + sep + "...");
 }
 
 CLI::Option* ConfigFlags::add(const std::string& name, const std::string& pointer, const std::string& description,
@@ -116,9 +133,12 @@ CLI::Option* ConfigFlags::add(const std::string& name, const std::string& pointe
   std::string* text = &storage_.emplace_back();
   const std::string shown = default_text(like);
   CLI::Option* option = app_->add_option(name, *text, description + (shown.empty() ? "" : " [default: " + shown + "]"));
+  option->type_name(value_type_name(like, pointer));
   bindings_.push_back({pointer, option, text, std::move(parse), std::nullopt});
   return option;
 }
+
+CLI::Option* required(CLI::Option* option) { return option->type_name(option->get_type_name() + " REQUIRED"); }
 
 CLI::Option* ConfigFlags::add_switch(const std::string& name, const std::string& pointer,
                                      const std::string& description, bool value) {
@@ -131,8 +151,8 @@ CLI::Option* ConfigFlags::add_switch(const std::string& name, const std::string&
 void ConfigFlags::add_config_file_option(std::function<json(json)> upgrade) {
   upgrade_file_ = std::move(upgrade);
   app_->add_option("--config", config_file_,
-                   "JSON file with any of this command's settings (same keys as the 'config' block of its results); "
-                   "flags given on the command line override it")
+                   "JSON file with any of this command's settings (same keys as the 'config' block of its results; a "
+                   "REQUIRED option may come from here instead); flags given on the command line override it")
       ->check(CLI::ExistingFile);
 }
 

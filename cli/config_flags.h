@@ -23,6 +23,11 @@ enum class ListItems { numbers, strings };
 json parse_list(const std::string& text, const std::string& flag, ListItems items, char separator = ',',
                 std::size_t count = 0);
 
+// Marks a ConfigFlags option REQUIRED in --help (as CLI11 marks its own required options) without
+// making CLI11 demand it: the key may come from --config instead; the command's validate()
+// refuses the config when it is missing.
+CLI::Option* required(CLI::Option* option);
+
 class ConfigFlags {
  public:
   // `defaults` is to_json(Config{}): it gives each key its type and the --help defaults.

@@ -16,8 +16,9 @@ void add_eval(CLI::App& app) {
   add_checkpoint_flags(*flags);
   flags->add("--data", "/data", "In-distribution dataset folder (nnU-Net v2 raw layout)");
   flags->add("--split", "/split", "Split of --data to evaluate: test | train");
-  cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable");
-  flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
+  cmd->add_option("--ood", *ood, "Out-of-distribution dataset folders (their test split); repeatable")
+      ->type_name("PATH ...");
+  required(flags->add("--output,-o", "/output", "Result JSON to write (atomically)"));
   flags->add("--batch-size", "/batch_size", "Slices per forward pass");
   flags->add("--compat", "/convention",
              "Empty-mask convention: nnunet (both empty = null) | transunet (TransUNet's published rule)");
@@ -43,7 +44,7 @@ void add_eval(CLI::App& app) {
       const json ece = e.contains("calibration") ? e["calibration"].value("ece", json()) : json();
       fmt::print("{:4} {:<24} DSC {:6.2f}%  IoU {:6.2f}%{}{}  ({} cases)\n", e["role"].get<std::string>(),
                  e["dataset"]["name"].get<std::string>(), 100 * mean.value("dsc", 0.0), 100 * mean.value("iou", 0.0),
-                 hd95.is_number() ? fmt::format("  HD95 {:.2f}", hd95.get<double>()) : "",
+                 hd95.is_number() ? fmt::format("  HD95 {:.2f} mm", hd95.get<double>()) : "",
                  ece.is_number() ? fmt::format("  ECE {:.4f}", ece.get<double>()) : "", e["dataset"]["cases"].get<int>());
     }
     fmt::print("wrote {}\n", config.output);

@@ -16,9 +16,9 @@ void add_explain(CLI::App& app) {
   auto cases = std::make_shared<std::vector<std::string>>();
   flags->add_config_file_option();
   add_checkpoint_flags(*flags);
-  flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are explained");
+  required(flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are explained"));
   flags->add("--split", "/split", "Split of --data: test | train");
-  flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
+  required(flags->add("--output,-o", "/output", "Result JSON to write (atomically)"));
   flags->add("--images", "/images", "Folder for the PNGs; empty = the --output path without .json");
   flags->add("--layer", "/layer",
              "Layer whose activations Grad-CAM weighs (e.g. UNet: stem, encoder.N, bottleneck, decoder.N; TransUNet: "

@@ -15,7 +15,7 @@ void add_noise_sweep(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(NoiseSweepConfig{}));
   flags->add_config_file_option();
   add_checkpoint_flags(*flags);
-  flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are corrupted");
+  required(flags->add("--data", "/data", "Dataset folder (nnU-Net v2 raw layout) whose cases are corrupted"));
   flags->add("--split", "/split", "Split of --data: test | train");
   flags->add_list("--types", "/types", "Comma-separated corruptions: gaussian,salt_pepper,speckle,poisson,blur,gamma",
                   ListItems::strings);
@@ -26,7 +26,7 @@ void add_noise_sweep(CLI::App& app) {
              "JSON object of levels for particular types, replacing --levels for them, e.g. "
              "'{\"blur\":[0,0.5,1,2]}' (blur's level is a sigma in pixels, gamma's an exponent shift)");
   flags->add("--seed", "/seed", "Seed of the corruptions: the same seed gives every model identical inputs");
-  flags->add("--output,-o", "/output", "Result JSON to write (atomically)");
+  required(flags->add("--output,-o", "/output", "Result JSON to write (atomically)"));
   flags->add("--batch-size", "/batch_size", "Slices per forward pass");
   flags->add("--compat", "/convention", "Empty-mask convention: nnunet | transunet");
   flags->add("--hd95", "/hd95", "HD95 definition: medpy | monai | off");
@@ -35,7 +35,7 @@ void add_noise_sweep(CLI::App& app) {
   cmd->callback([flags] {
     const NoiseSweepConfig config = config_from_json<NoiseSweepConfig>(flags->resolve(), "noise-sweep settings");
     const json doc = run_noise_sweep(config);
-    fmt::print("{:<12} {:>8} {:>8} {:>8} {:>10} {:>8}\n", "type", "level", "DSC %", "IoU %", "HD95", "ECE");
+    fmt::print("{:<12} {:>8} {:>8} {:>8} {:>10} {:>8}\n", "type", "level", "DSC %", "IoU %", "HD95 mm", "ECE");
     for (const auto& e : doc["evaluations"]) {
       const auto& mean = e["summary"]["mean"];
       const auto num = [](const json& v, double scale, int precision) {

@@ -14,7 +14,9 @@ void add_pack(CLI::App& app) {
               "so that a build without ITK can train and evaluate on it (synth and preprocess write packs themselves)");
   auto folder = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  cmd->add_option("FOLDER", *folder, "A dataset folder in nnU-Net v2 raw layout, or a folder holding several")->required();
+  cmd->add_option("FOLDER", *folder, "A dataset folder in nnU-Net v2 raw layout, or a folder holding several")
+      ->type_name("PATH")
+      ->required();
   cmd->add_flag("--json", *as_json, "Print the packs written as a JSON list");
   cmd->callback([folder, as_json] {
     const auto packs = pack_folders(*folder);

@@ -14,12 +14,12 @@ void add_predict(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(PredictConfig{}));
   flags->add_config_file_option();
   add_checkpoint_flags(*flags);
-  flags->add("--input,-i", "/input",
-             "Images to segment: a folder (ID_0000, ID_0001, ... are the channels of case ID; other files are one "
-             "case each), one image file, or a dataset folder (its imagesTs). NIfTI, NRRD, MHA, PNG, JPEG, TIFF, BMP");
-  flags->add("--output,-o", "/output",
-             "Folder for <case>.nii.gz (volumes) or <case>.png (2-D images) and predict.json; an interrupted run "
-             "resumes in it");
+  required(flags->add("--input,-i", "/input",
+                      "Images to segment: a folder (ID_0000, ID_0001, ... are the channels of case ID; other files are one "
+                      "case each), one image file, or a dataset folder (its imagesTs). NIfTI, NRRD, MHA, PNG, JPEG, TIFF, BMP"));
+  required(flags->add("--output,-o", "/output",
+                      "Folder for <case>.nii.gz (volumes) or <case>.png (2-D images) and predict.json; an interrupted run "
+                      "resumes in it"));
   flags->add_switch("--tta", "/tta", "Mirroring test-time augmentation: average over x, y and xy flips (4x the work)");
   flags->add_switch("--save-probabilities", "/save_probabilities",
                     "Also write each class's softmax map as float NIfTI into OUTPUT/probabilities/");

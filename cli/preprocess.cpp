@@ -21,11 +21,11 @@ void add_preprocess(CLI::App& app) {
       "datasets/<name>/README.md gives each layout, split and label map");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(PreprocessConfig{}));
   flags->add_config_file_option();
-  flags->add("--dataset,-d", "/dataset", "Layout to read: " + dataset_list());
-  flags->add("--input,-i", "/input", "The raw dataset folder (as unpacked from the download)");
-  flags->add("--output,-o", "/output",
-             "Output folder (an nnU-Net v2 raw dataset; replaced atomically when done; OUT.partial keeps finished "
-             "cases of an interrupted run)");
+  required(flags->add("--dataset,-d", "/dataset", "Layout to read: " + dataset_list()));
+  required(flags->add("--input,-i", "/input", "The raw dataset folder (as unpacked from the download)"));
+  required(flags->add("--output,-o", "/output",
+                      "Output folder (an nnU-Net v2 raw dataset; replaced atomically when done; OUT.partial keeps finished "
+                      "cases of an interrupted run)"));
   flags->add("--size", "/size", "2-D images are resized to SIZE x SIZE (0 = native size)");
   flags->add("--resize", "/resize",
              "2-D images: stretch (each axis to SIZE, as the paper datasets' pipelines) | pad (aspect ratio kept, the "

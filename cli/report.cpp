@@ -19,10 +19,12 @@ void add_report(CLI::App& app) {
   auto title = std::make_shared<std::string>();
   cmd->add_option("results", *inputs,
                   "Results folders (runs/<id>/run.json and result files, searched recursively) or result JSON files")
+      ->type_name("PATH ...")
       ->required();
   cmd->add_option("--out,-o", *out,
                   "Report folder to write, outside the results (inside is fine); an earlier report there is replaced atomically, "
-                  "any other non-empty folder is refused. A path ending in .md writes only the Markdown report");
+                  "any other non-empty folder is refused. A path ending in .md writes only the Markdown report")
+      ->type_name("PATH");
   cmd->add_option("--title", *title, "Report title (default: the experiment's name, else \"mis-spectral report\")");
   cmd->callback([inputs, out, title] {
     const std::vector<std::filesystem::path> paths(inputs->begin(), inputs->end());

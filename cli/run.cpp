@@ -40,7 +40,7 @@ void add_run(CLI::App& app) {
       "run", "Run an experiment file: every run of its grid (train, then eval / noise-sweep / calibrate / explain), "
              "skipping what is complete and resuming what was interrupted");
   auto f = std::make_shared<RunFlags>();
-  cmd->add_option("experiment", f->file, "Experiment JSON (see experiments/README.md)")->required();
+  cmd->add_option("experiment", f->file, "Experiment JSON (see experiments/README.md)")->type_name("PATH")->required();
   cmd->add_option("--shard", f->shard,
                   "Take only shard K of N (K/N, 0 <= K < N): runs whose index is K mod N. Defaults to the Slurm job "
                   "array's task when SLURM_ARRAY_TASK_ID is set");
@@ -51,9 +51,11 @@ void add_run(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", f->threads, "LibTorch threads per run; 0 = the machine's cores divided among --jobs");
   cmd->add_option("--device", f->device, "cpu | cuda | cuda:N");
-  cmd->add_option("--results", f->results, "Results folder (default: the experiment's \"results\", else results/NAME)");
+  cmd->add_option("--results", f->results, "Results folder (default: the experiment's \"results\", else results/NAME)")
+      ->type_name("PATH");
   cmd->add_option("--workdir", f->workdir,
-                  "Folder that relative paths in the experiment (data, prepare outputs, results) are relative to");
+                  "Folder that relative paths in the experiment (data, prepare outputs, results) are relative to")
+      ->type_name("PATH");
   cmd->add_option("--only", f->only, "Run only these run ids (as listed by --dry-run)");
   cmd->add_option("--checkpoint-kind", f->checkpoint_kind,
                   "Which checkpoint every evaluation loads: last (the end of training, as the paper) | best (the "

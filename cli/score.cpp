@@ -13,12 +13,12 @@ void add_score(CLI::App& app) {
       "score", "Score predicted label maps of any tool against references (per case and mean, like nnU-Net's evaluator)");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(ScoreConfig{}));
   flags->add_config_file_option();
-  flags->add("--pred", "/pred", "Folder of predicted label maps (NIfTI or PNG), matched to --ref by case file name");
-  flags->add("--ref", "/ref", "Folder of reference label maps");
+  required(flags->add("--pred", "/pred", "Folder of predicted label maps (NIfTI or PNG), matched to --ref by case file name"));
+  required(flags->add("--ref", "/ref", "Folder of reference label maps"));
   flags->add("--labels", "/labels",
              "dataset.json naming the labels (or its folder); default: one beside --ref or in --pred, else the "
              "label values found in the references");
-  flags->add("--output,-o", "/output", "Result JSON to write (atomically); a Markdown summary goes beside it (.md)");
+  required(flags->add("--output,-o", "/output", "Result JSON to write (atomically); a Markdown summary goes beside it (.md)"));
   flags->add("--compat", "/convention",
              "Empty-mask convention: nnunet (both empty = null, HD95 in mm) | transunet (TransUNet's published rule, "
              "HD95 in voxels)");

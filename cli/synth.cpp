@@ -14,7 +14,7 @@ void add_synth(CLI::App& app) {
                                           "several scanner domains) as nnU-Net v2 raw datasets");
   auto flags = std::make_shared<ConfigFlags>(cmd, to_json(SynthConfig{}));
   flags->add_config_file_option();
-  flags->add("--output,-o", "/output", "Output folder (one sub-folder per domain; replaced atomically when done)");
+  required(flags->add("--output,-o", "/output", "Output folder (one sub-folder per domain; replaced atomically when done)"));
   flags->add("--cases", "/train_cases", "Training cases (source domain)");
   flags->add("--test-cases", "/test_cases", "Test cases per domain");
   flags->add("--size", "/size", "In-plane size in pixels");

@@ -47,9 +47,9 @@ void add_train(CLI::App& app) {
   auto resume = std::make_shared<bool>(false);
   auto stop_after = std::make_shared<int64_t>(0);
   flags->add_config_file_option(upgrade_legacy_train_settings);
-  flags->add("--data", "/data", "Training dataset folder (nnU-Net v2 raw layout, e.g. written by synth)");
+  required(flags->add("--data", "/data", "Training dataset folder (nnU-Net v2 raw layout, e.g. written by synth)"));
   flags->add("--split", "/split", "Split of --data to train on: train | test");
-  flags->add("--output,-o", "/output", "Run folder: checkpoint.pt, train_log.jsonl, config.json, train_summary.json");
+  required(flags->add("--output,-o", "/output", "Run folder: checkpoint.pt, train_log.jsonl, config.json, train_summary.json"));
   flags->add("--model", "/model/name", "Architecture preset (see model-info): unet | unet-small | transunet | transunet-vit | transunet-small");
   flags->add("--model-options", "/model/options", "JSON object overriding preset options, e.g. '{\"base_width\":32}'");
   flags->add("--lambda", "/loss/lambda", "Weight of the spectral loss; 0 trains spatial-only");

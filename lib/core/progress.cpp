@@ -7,6 +7,12 @@
 
 namespace mis {
 
+namespace {
+bool quiet_progress = false;
+}  // namespace
+
+void set_progress_quiet(bool quiet) { quiet_progress = quiet; }
+
 std::string format_duration(double seconds) {
   if (!(seconds >= 0) || seconds > 1e7) return "?";
   const auto s = static_cast<long>(seconds + 0.5);
@@ -20,7 +26,7 @@ Progress::Progress(std::string label, std::int64_t total, std::int64_t start)
       t0_(std::chrono::steady_clock::now()), last_draw_(t0_), tty_(::isatty(STDERR_FILENO) != 0) {}
 
 Progress::~Progress() {
-  if (!finished_ && tty_) std::fputc('\n', stderr);
+  if (!finished_ && tty_ && !quiet_progress) std::fputc('\n', stderr);
 }
 
 void Progress::update(std::int64_t done, const std::string& status) {
@@ -48,6 +54,7 @@ void Progress::finish(const std::string& status) {
 }
 
 void Progress::draw(bool final_line) {
+  if (quiet_progress) return;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   const double frac = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
   const auto advanced = done_ - start_;

@@ -26,6 +26,9 @@ class Progress {
   bool tty_, finished_ = false;
 };
 
+// --quiet: no progress line is drawn from then on (warnings and errors still reach stderr).
+void set_progress_quiet(bool quiet);
+
 // "1h02m", "3m05s", "12s"
 std::string format_duration(double seconds);
 
