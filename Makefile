@@ -24,7 +24,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # The Python side of `make bench`: the same LibTorch as the C++ side.
 BENCH_PYTHON := $(if $(filter wheel,$(TORCH)),$(CURDIR)/.venv/bin/python,/usr/bin/python3)
 
-.PHONY: all deps build test test-all peers demo bench bench-deps gpu-deps clean
+.PHONY: all deps build test test-all peers demo bench bench-deps gpu-deps clean install
 
 all: build
 
@@ -65,6 +65,11 @@ peers: build
 	cmake -S . -B $(BUILD) -DMIS_PEERS_PROBE=ON
 	cmake --build $(BUILD) -j $(JOBS) --target mis_peers_probe
 	bash tests/peers/run.sh $(BUILD)
+
+# The binary, its man page and bash/zsh completion under PREFIX (scripts/install.sh; DESTDIR too).
+PREFIX ?= /usr/local
+install: build
+	bash scripts/install.sh $(BIN) $(PREFIX)
 
 # The synthetic study: benchmark, spatial-only and spatial+spectral UNet, IID/OOD eval, report.
 demo: build

@@ -24,6 +24,7 @@ packages=(
   libzip-dev              # reads the .npz pre-trained weights
   librsvg2-dev libcairo2-dev  # report: figures as PDF (for report.tex) and PNG besides SVG (optional at build time)
   texlive-latex-recommended   # tests/cli/test_report_latex.sh compiles report.tex with pdflatex (skipped without)
+  help2man                    # make install: the man page from --help (scripts/man-page.sh)
 )
 case "$torch" in
   debian)

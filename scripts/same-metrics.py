@@ -15,7 +15,7 @@ import os
 import sys
 
 IGNORED_KEYS = {"seconds", "created", "runtime", "elapsed_seconds", "seconds_per_step", "images", "location",
-                "checkpoint_file", "wall_seconds", "time", "timestamp"}
+                "checkpoint_file", "wall_seconds", "time", "timestamp", "elapsed_s", "images_per_s"}
 
 
 def first_difference(a, b, path=""):
