@@ -58,7 +58,8 @@ test-all: gpu-deps
 # The binary against the tools users already trust (issue 13, tests/peers/README.md): score
 # against medpy, MONAI and nnU-Net v2, the report's statistics against SciPy, calibration against
 # torchmetrics, scikit-learn and a PyTorch temperature fit, the spectral loss against a PyTorch
-# reimplementation (through the helper tests/peers/peers_probe.cpp). Installs the pinned peers
+# reimplementation, TransUNet's encoder against timm's on the same .npz, the heat maps' viridis
+# against matplotlib's (the last three through the helper tests/peers/peers_probe.cpp). Installs the pinned peers
 # (scripts/requirements-peers.txt) into .venv beside the pinned PyTorch wheel. CI checks the
 # Debian configuration's binary (test-all).
 peers: build

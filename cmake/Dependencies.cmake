@@ -77,6 +77,10 @@ if(MIS_LIBZIP_INCLUDE AND MIS_LIBZIP_LIBRARY)
   target_link_libraries(mis_libzip INTERFACE ${MIS_LIBZIP_LIBRARY})
 endif()
 
+# libpng encodes explain's and predict's PNG pictures (viz/png_libpng.cpp); optional like libzip:
+# without it they go through ITK's PNG writer, which crashes on a full disk.
+find_package(PNG QUIET)
+
 # librsvg + cairo render the report's SVG figures as PDF (pdflatex includes no SVG) and PNG;
 # optional: without them `report` writes SVG figures only and its LaTeX says so.
 option(MIS_WITH_RSVG "Render the report's figures as PDF and PNG when librsvg and cairo are found" ON)

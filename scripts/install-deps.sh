@@ -22,6 +22,7 @@ packages=(
   libinsighttoolkit5-dev  # NIfTI/PNG/... I/O, resampling, distance maps
   libcli11-dev nlohmann-json3-dev libfmt-dev doctest-dev
   libzip-dev              # reads the .npz pre-trained weights
+  libpng-dev              # writes explain's PNG pictures (checked writes; ITK's writer crashes on a full disk)
   librsvg2-dev libcairo2-dev  # report: figures as PDF (for report.tex) and PNG besides SVG (optional at build time)
   texlive-latex-recommended   # tests/cli/test_report_latex.sh compiles report.tex with pdflatex (skipped without)
   help2man                    # make install: the man page from --help (scripts/man-page.sh)

@@ -232,6 +232,8 @@ json run_explain(const ExplainConfig& config) {
       {"score", "sum of the class's logits over the pixels predicted as the class (all pixels when none)"},
       {"map", "ReLU(sum_k alpha_k A_k), alpha_k = spatial mean of dScore/dA_k; bilinear to the slice size"},
       {"energy_in_mask", "sum of the map inside the reference mask / sum of the map, on the slice's own grid"},
+      {"heat_map", "viridis, blended half over the slice; 0 (purple) to the slice's largest value (yellow), "
+                   "the scale drawn as a bar at the right"},
       {"overlay", {{"reference", "red"}, {"prediction", "green"}, {"overlap", "yellow"}, {"style", to_string(style)}}},
       {"references", {"Selvaraju et al., ICCV 2017 (arXiv 1610.02391)", "Vinogradova et al., AAAI 2020 (arXiv 2002.11434)"}}};
 
@@ -264,8 +266,8 @@ json run_explain(const ExplainConfig& config) {
       const auto gradcam_file = stem + "_gradcam.png", overlay_file = stem + "_overlay.png";
       if (with_images) {
         write_png_rgb(images / gradcam_file,
-                      enlarge_to(heatmap_overlay(base, peak > 0 ? map / peak : torch::zeros_like(map)),
-                                 config.min_image_size));
+                      with_colour_bar(enlarge_to(heatmap_overlay(base, peak > 0 ? map / peak : torch::zeros_like(map)),
+                                                 config.min_image_size)));
         write_png_rgb(images / overlay_file,
                       enlarge_to(mask_overlay(base, reference, predicted, style), config.min_image_size));
       }

@@ -77,7 +77,10 @@ void explain_section(const Context& ctx, ReportContent& out) {
                 {src,
                  fmt::format("images/{}/{:03d}_{}_{}_{}.png", sanitize_id(r->id), index, sanitize_id(id),
                              sanitize_id(cls), kind),
-                 fmt::format("{} ({})", caption, kind == std::string("overlay") ? "reference and prediction" : kind)});
+                 fmt::format("{} ({})", caption,
+                             kind == std::string("overlay")
+                                 ? "reference red, prediction green, overlap yellow"
+                                 : "Grad-CAM in viridis, 0 purple to the slice's largest value yellow, scale at the right")});
           }
         }
       }

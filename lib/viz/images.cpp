@@ -1,8 +1,10 @@
 #include "viz/images.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
+#include "viz/viridis_table.h"
 
 namespace mis {
 
@@ -41,17 +43,28 @@ torch::Tensor display_rgb(const torch::Tensor& slice) {
   return to_uint8(((x - lo) / (hi - lo)).clamp(0, 1) * 255).permute({1, 2, 0}).contiguous();
 }
 
-torch::Tensor jet(const torch::Tensor& values) {
-  const auto v = values.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1);
-  auto channel = [&](double centre) { return (1.5 - (4 * v - centre).abs()).clamp(0, 1); };
-  return torch::stack({channel(3), channel(2), channel(1)}, -1);
+torch::Tensor viridis(const torch::Tensor& values) {
+  static const auto table = torch::from_blob(const_cast<float*>(&kViridis[0][0]), {256, 3}, torch::kFloat32).clone();
+  const auto v = torch::nan_to_num(values.detach().to(torch::kCPU, torch::kFloat32), 0.0).clamp(0, 1);
+  const auto index = (v * 256).floor().clamp_max(255).to(torch::kLong);
+  return table.index_select(0, index.flatten()).view({v.size(0), v.size(1), 3});
 }
 
 torch::Tensor heatmap_overlay(const torch::Tensor& base, const torch::Tensor& map, double alpha) {
   check_rgb(base, "heatmap_overlay");
   TORCH_CHECK(map.dim() == 2 && map.size(0) == base.size(0) && map.size(1) == base.size(1),
               "heatmap_overlay: the map must be [H, W] like the image");
-  return to_uint8((1 - alpha) * base.to(torch::kFloat32) + alpha * 255 * jet(map));
+  return to_uint8((1 - alpha) * base.to(torch::kFloat32) + alpha * 255 * viridis(map));
+}
+
+torch::Tensor with_colour_bar(const torch::Tensor& image) {
+  check_rgb(image, "with_colour_bar");
+  const int64_t height = image.size(0), width = image.size(1);
+  const int64_t gap = std::max<int64_t>(2, width / 32), bar = std::max<int64_t>(6, width / 12);
+  const auto ramp = height > 1 ? torch::linspace(1, 0, height) : torch::ones({1});
+  const auto colours = to_uint8(255 * viridis(ramp.view({height, 1}).expand({height, bar})));
+  const auto white = torch::full({height, gap, 3}, 255, torch::kUInt8);
+  return torch::cat({image, white, colours}, 1).contiguous();
 }
 
 OverlayStyle parse_overlay_style(const std::string& name) {

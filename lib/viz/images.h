@@ -11,14 +11,21 @@ namespace mis {
 // clipped; a constant slice is black.
 torch::Tensor display_rgb(const torch::Tensor& slice);
 
-// The "jet" colour map (MATLAB's jet, in its usual piecewise-linear form: blue -> cyan ->
-// yellow -> red; r = clamp(1.5 - |4v - 3|), g = clamp(1.5 - |4v - 2|), b = clamp(1.5 - |4v - 1|))
-// of values [H, W] in [0, 1] (clipped): float [H, W, 3] in [0, 1].
-torch::Tensor jet(const torch::Tensor& values);
+// The viridis colour map (viz/viridis_table.h) of values [H, W] in [0, 1] (clipped; NaN as 0),
+// looked up as matplotlib's 256-entry ListedColormap does: entry floor(256 v), v = 1 taking the
+// last: float [H, W, 3] in [0, 1]. Perceptually uniform and ordered for colour-blind readers and
+// in grey, unlike jet, which invents edges where its hue bands change (Borland and Taylor, IEEE
+// CG&A 2007; Crameri et al., Nature Communications 2020).
+torch::Tensor viridis(const torch::Tensor& values);
 
-// A heat map [H, W] in [0, 1] in jet colours blended over `base` (uint8 [H, W, 3]):
-// (1 - alpha) * base + alpha * jet(map), as pytorch-grad-cam's show_cam_on_image does.
+// A heat map [H, W] in [0, 1] in viridis colours blended over `base` (uint8 [H, W, 3]):
+// (1 - alpha) * base + alpha * viridis(map), the blend of pytorch-grad-cam's show_cam_on_image.
 torch::Tensor heatmap_overlay(const torch::Tensor& base, const torch::Tensor& map, double alpha = 0.5);
+
+// `image` (uint8 [H, W, 3]) with a colour bar at its right: a white gap of max(2, W / 32)
+// columns, then max(6, W / 12) columns of viridis running from 1 in the top row to 0 in the
+// bottom row (row r shows 1 - r / (H - 1)), so a reader can read a heat map's values off it.
+torch::Tensor with_colour_bar(const torch::Tensor& image);
 
 enum class OverlayStyle {
   fill,     // translucent fill of each mask: (1 - alpha) * base + alpha * colour

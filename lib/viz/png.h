@@ -1,6 +1,6 @@
 #pragma once
-// Writing the pictures of viz/images.h as PNG files (through ITK: write_image_2d in
-// data/volume_io.h; a build without ITK throws a UserError saying so).
+// Writing the pictures of viz/images.h as PNG files: encoded by libpng in memory and written
+// atomically (png_libpng.cpp), or through ITK in a build without libpng (png_nolibpng.cpp).
 #include <filesystem>
 
 #include <torch/torch.h>

@@ -34,7 +34,9 @@ for c in e["cases"]:
         p = os.path.join(folder, c["images"][kind])
         assert c["images"][kind].startswith("ex_a/") and os.path.isfile(p), p
         head = open(p, "rb").read(24)
-        assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[16:24] == (256).to_bytes(4, "big") * 2, p  # 32 px enlarged x8
+        # 32 px enlarged x8; the Grad-CAM has its colour bar at the right: a 256 / 32 gap, 256 / 12 of scale.
+        width = 256 + (256 // 32 + 256 // 12 if kind == "gradcam" else 0)
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[16:24] == width.to_bytes(4, "big") + (256).to_bytes(4, "big"), p
     s = c["energy_in_mask"]
     if s is None:
         assert c["note"], c

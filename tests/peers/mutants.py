@@ -44,6 +44,11 @@ MUTANTS = {
     "noise: gamma exponent 1/(1 + level)": ("noise", "gamma: lo + R u^(1 + level)"),
     "noise: seed ignored (always 0)": ("noise", "gaussian: replay"),
     "noise: corruption_seed ignores the case id": ("noise", "another seed (case_b vs case_a)"),
+    "transunet: root kernel read as [w, h, i, o] (not flipped)": ("transunet", "skip/2"),
+    "transunet: query and key of block 5 exchanged": ("transunet", "hidden/5"),
+    "transunet: class token's position embedding kept (grid shifted by one)": ("transunet", "embeddings"),
+    "transunet: projection GroupNorm scale of block2/unit1 given to gn3": ("transunet", "skip/0"),
+    "viz: lookup rounds to the nearest entry (floor(255 v + 0.5))": ("viz", "RGB"),
 }
 
 WRAPPER = r'''#!{python}
@@ -70,6 +75,31 @@ if args[0] == "spectral":  # mis_peers_probe spectral IN JOBS OUT
         g.flat[int(abs(g).argmax())] *= 1 + 1e-7
         np.savez(args[3], **out)
     sys.exit(rc)
+if args[0] == "transunet":  # mis_peers_probe transunet PRESET WEIGHTS IN OUT: a loader mistake, replayed on the file
+    import numpy as np
+    w = dict(np.load(args[2]))
+    if mutant.startswith("transunet: root kernel"):
+        w["conv_root/kernel"] = np.ascontiguousarray(w["conv_root/kernel"].transpose(1, 0, 2, 3))
+    if mutant.startswith("transunet: query and key"):
+        b = "Transformer/encoderblock_5/MultiHeadDotProductAttention_1/"
+        for leaf in ("kernel", "bias"):
+            w[b + "query/" + leaf], w[b + "key/" + leaf] = w[b + "key/" + leaf], w[b + "query/" + leaf]
+    if mutant.startswith("transunet: class token"):
+        pos = w["Transformer/posembed_input/pos_embedding"]
+        w["Transformer/posembed_input/pos_embedding"] = np.concatenate([pos[:, -1:], pos[:, :-1]], 1)
+    if mutant.startswith("transunet: projection GroupNorm"):
+        w["block2/unit1/gn3/scale"] = w["block2/unit1/gn_proj/scale"].copy()
+    mutated = args[2] + ".mutant.npz"
+    np.savez(mutated, **w)
+    sys.exit(subprocess.call([real, args[0], args[1], mutated] + args[3:]))
+if args[0] == "viridis":  # mis_peers_probe viridis IN OUT
+    import numpy as np
+    from matplotlib import _cm_listed
+    table = np.asarray(_cm_listed._viridis_data, np.float32)
+    inp = dict(np.load(args[1]))
+    out = dict((k, table[np.floor(np.clip(v, 0, 1) * 255 + 0.5).astype(int)]) for k, v in inp.items())
+    np.savez(args[2], **out)
+    sys.exit(0)
 if args[0] == "corrupt":  # mis_peers_probe corrupt IN JOBS OUT
     import numpy as np
     from scipy import ndimage
@@ -190,7 +220,7 @@ def main():
         d = tempfile.mkdtemp(prefix="mis_mutant_")
         atexit.register(shutil.rmtree, d, True)
         wrapper = os.path.join(d, "mis-spectral")
-        target = probe if check in ("spectral", "noise") else real
+        target = probe if check in ("spectral", "noise", "transunet", "viz") else real
         with open(wrapper, "w") as f:
             f.write(WRAPPER.format(python=sys.executable, real=target, mutant=name))
         os.chmod(wrapper, os.stat(wrapper).st_mode | stat.S_IEXEC)

@@ -15,6 +15,15 @@
 //     "<input>" [C, Z, Y, X], type, level, seed) (lib/eval/corruptions.h), written as OUT's
 //     "<name>" (float32). With "case", the seed is corruption_seed(seed, case, type, level), as
 //     `eval --noise` draws it.
+//   mis_peers_probe transunet PRESET WEIGHTS.npz IN.npz OUT.npz
+//     Builds the model PRESET (transunet or transunet-vit, 3 input channels) with
+//     "pretrained": WEIGHTS (models/pretrained_mapping.h), in eval mode, and runs its encoder on
+//     IN's "x" [B, 3, H, W]: OUT's "skip/0".."skip/2" (the ResNet's 1/8, 1/4 and 1/2 skip
+//     features; hybrid only), "resnet" (its 1/16 map), "embeddings" (patch tokens plus position
+//     embeddings), "hidden/<i>" (the tokens after encoder block i) and "encoded" (after the
+//     final LayerNorm), all float32.
+//   mis_peers_probe viridis IN.npz OUT.npz
+//     For every array X [H, W] of IN: viridis(X) [H, W, 3] (lib/viz/images.h), float32.
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -28,6 +37,9 @@
 #include "eval/corruptions.h"
 #include "losses/spectral.h"
 #include "models/npz.h"
+#include "models/registry.h"
+#include "models/transunet.h"
+#include "viz/images.h"
 
 namespace {
 
@@ -87,6 +99,43 @@ int corrupt(const std::string& in, const std::string& jobs_file, const std::stri
   return 0;
 }
 
+int transunet(const std::string& preset, const std::string& weights, const std::string& in, const std::string& out) {
+  mis::ModelSpec spec;
+  spec.name = preset;
+  spec.options = {{"pretrained", weights}};
+  spec.in_channels = 3;
+  auto model = std::dynamic_pointer_cast<mis::TransUNetImpl>(mis::make_model(spec));
+  if (!model) throw std::runtime_error(preset + " is not a TransUNet preset");
+  model->eval();
+  torch::NoGradGuard no_grad;
+  auto x = mis::read_npz(in).at("x");
+  std::map<std::string, torch::Tensor> results;
+  if (model->resnet) {
+    std::vector<torch::Tensor> skips;
+    std::tie(x, skips) = model->resnet->forward(x);
+    for (size_t i = 0; i < skips.size(); ++i) results["skip/" + std::to_string(i)] = skips[i];
+    results["resnet"] = x;
+  }
+  auto tokens = model->embeddings->forward(x);
+  results["embeddings"] = tokens;
+  const auto& blocks = model->encoder->layer;
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    tokens = blocks->ptr<mis::EncoderBlockImpl>(i)->forward(tokens);
+    results["hidden/" + std::to_string(i)] = tokens;
+  }
+  results["encoded"] = model->encoder->encoder_norm->forward(tokens);
+  for (auto& [name, tensor] : results) tensor = tensor.contiguous();
+  mis::write_npz(out, results);
+  return 0;
+}
+
+int viridis(const std::string& in, const std::string& out) {
+  std::map<std::string, torch::Tensor> results;
+  for (const auto& [name, x] : mis::read_npz(in)) results[name] = mis::viridis(x).contiguous();
+  mis::write_npz(out, results);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,9 +145,11 @@ int main(int argc, char** argv) {
     if (what == "spectral" && argc == 5) return spectral(argv[2], argv[3], argv[4]);
     if (what == "fft2" && argc == 4) return fft2(argv[2], argv[3]);
     if (what == "corrupt" && argc == 5) return corrupt(argv[2], argv[3], argv[4]);
+    if (what == "viridis" && argc == 4) return viridis(argv[2], argv[3]);
+    if (what == "transunet" && argc == 6) return transunet(argv[2], argv[3], argv[4], argv[5]);
     std::fprintf(stderr,
                  "usage: mis_peers_probe spectral IN.npz JOBS.json OUT.npz | fft2 IN.npz OUT.npz | "
-                 "corrupt IN.npz JOBS.json OUT.npz\n");
+                 "corrupt IN.npz JOBS.json OUT.npz | transunet PRESET WEIGHTS.npz IN.npz OUT.npz | viridis IN.npz OUT.npz\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mis_peers_probe: %s\n", e.what());

@@ -2,14 +2,15 @@
 # make peers: installs the pinned peers (scripts/requirements-peers.txt) into .venv beside the
 # pinned PyTorch wheel, then checks BINARY against them (tests/peers/README.md). Every check
 # runs; the step fails if any failed.
-# Usage: tests/peers/run.sh BUILD_DIR [CHECK...]   (CHECK: metrics stats calibration spectral noise)
-# BUILD_DIR holds mis-spectral and, for the spectral and noise checks, tests/mis_peers_probe (configured
+# Usage: tests/peers/run.sh BUILD_DIR [CHECK...]   (CHECK: metrics stats calibration spectral noise
+#        transunet viz)
+# BUILD_DIR holds mis-spectral and, for the spectral, noise, transunet and viz checks, tests/mis_peers_probe (configured
 # with -DMIS_PEERS_PROBE=ON; make peers does both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=$(cd "$1" && pwd); shift
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(metrics stats calibration spectral noise)
+[ ${#checks[@]} -gt 0 ] || checks=(metrics stats calibration spectral noise transunet viz)
 for f in mis-spectral tests/mis_peers_probe; do
   [ -x "$build/$f" ] || { echo "peers: $build/$f is not an executable (make peers builds both)" >&2; exit 2; }
 done
@@ -36,7 +37,7 @@ for check in "${checks[@]}"; do
   echo "== peers: $check"
   start=$SECONDS
   bin=$build/mis-spectral
-  case $check in spectral | noise) bin=$build/tests/mis_peers_probe ;; esac
+  case $check in spectral | noise | transunet | viz) bin=$build/tests/mis_peers_probe ;; esac
   if "$venv/bin/python" "tests/peers/check_$check.py" "$bin"; then
     echo "   ($((SECONDS - start)) s)"
   else

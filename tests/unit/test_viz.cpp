@@ -38,15 +38,33 @@ TEST_CASE("display_rgb stretches between the 1st and 99th percentiles") {
   CHECK(colour[1][1][1].item<int>() == 0);
 }
 
-TEST_CASE("jet and the heat-map blend at chosen values") {
-  const auto c = jet(torch::tensor({0.0, 0.5, 1.0, 2.0}).view({1, 4}));
-  CHECK(torch::allclose(c[0][0], torch::tensor({0.0f, 0.0f, 0.5f})));   // dark blue
-  CHECK(torch::allclose(c[0][1], torch::tensor({0.5f, 1.0f, 0.5f})));   // green-yellow
-  CHECK(torch::allclose(c[0][2], torch::tensor({0.5f, 0.0f, 0.0f})));   // dark red
-  CHECK(torch::allclose(c[0][3], c[0][2]));                             // clipped to 1
-  // 0.5 * 100 + 0.5 * 255 * (0.5, 0, 0) = (113.75, 50, 50).
+TEST_CASE("viridis at its published end points, the heat-map blend and the colour bar") {
+  // viridis's ends and middle as its authors publish them (bids.github.io/colormap; R's viridisLite
+  // gives #440154, #21908C, #FDE725): in 8 bits, 0 -> #440154, 1 -> #FDE725, 0.5 -> #21908C +- 1.
+  const auto c = (255 * viridis(torch::tensor({0.0, 0.5, 1.0, 2.0, -1.0, 0.999}).view({1, 6}))).round().to(torch::kInt);
+  auto rgb = [&](int i) { return std::vector<int>{c[0][i][0].item<int>(), c[0][i][1].item<int>(), c[0][i][2].item<int>()}; };
+  CHECK(rgb(0) == std::vector<int>{0x44, 0x01, 0x54});
+  CHECK(rgb(2) == std::vector<int>{0xFD, 0xE7, 0x25});
+  for (int k = 0; k < 3; ++k) CHECK(std::abs(rgb(1)[k] - std::vector<int>{0x21, 0x90, 0x8C}[k]) <= 1);
+  CHECK(rgb(3) == rgb(2));  // clipped to 1
+  CHECK(rgb(4) == rgb(0));  // clipped to 0
+  CHECK(rgb(5) == rgb(2));  // 0.999 * 256 = 255.7: the last entry, as matplotlib's lookup
+  // Lightness rises monotonically (the point of the map): Rec. 709 luma along 256 steps.
+  const auto ramp = viridis(torch::linspace(0, 1, 256).view({1, 256}))[0];
+  const auto luma = ramp.select(1, 0) * 0.2126 + ramp.select(1, 1) * 0.7152 + ramp.select(1, 2) * 0.0722;
+  CHECK((luma.slice(0, 1) > luma.slice(0, 0, 255)).all().item<bool>());
+  // 0.5 * 100 + 0.5 * 255 * (0.993248, 0.906157, 0.143936) = (176.6, 165.5, 68.4).
   const auto blended = heatmap_overlay(grey(2, 2, 100), torch::ones({2, 2}));
-  CHECK(rgb_at(blended, 1, 1) == std::vector<int>{114, 50, 50});
+  CHECK(rgb_at(blended, 1, 1) == std::vector<int>{177, 166, 68});
+
+  // The bar: 64 columns of image, 2 white, 6 of scale; yellow (1) on top, purple (0) at the bottom.
+  const auto barred = with_colour_bar(grey(10, 64, 100));
+  REQUIRE(barred.sizes() == torch::IntArrayRef({10, 64 + 2 + 6, 3}));
+  CHECK(rgb_at(barred, 4, 63) == std::vector<int>{100, 100, 100});
+  CHECK(rgb_at(barred, 4, 64) == std::vector<int>{255, 255, 255});
+  CHECK(rgb_at(barred, 0, 70) == std::vector<int>{0xFD, 0xE7, 0x25});
+  CHECK(rgb_at(barred, 9, 66) == std::vector<int>{0x44, 0x01, 0x54});
+  CHECK(with_colour_bar(grey(4, 384, 0)).size(1) == 384 + 12 + 32);  // W / 32 gap, W / 12 bar
 }
 
 TEST_CASE("Overlay: reference red, prediction green, overlap yellow") {

@@ -1,3 +1,5 @@
+// PNG files through ITK's writer, for a build without libpng's headers (see png_libpng.cpp for
+// why libpng is preferred); without ITK either, write_image_2d throws a UserError saying so.
 #include "viz/png.h"
 
 #include "core/error.h"
