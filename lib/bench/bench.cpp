@@ -249,19 +249,50 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
                           {"share_of_step", share(spectral_s, step_s)}};
   }
 
-  // Inference: eval mode, no gradients, the same precision.
+  // Inference: eval mode, no gradients, the same precision, with batch norm folded into the
+  // convolutions as eval and the other checkpoint commands run it (load_for_inference), timed in
+  // turns with an unfolded copy of the same weights (each pair in alternating order), so that the
+  // fold's speed-up is a median of paired ratios that a busy machine slows alike.
   log("inference");
   {
     model->eval();
     torch::NoGradGuard no_grad;
+    SegmentationModel unfolded = make_model(spec);
+    prepare_model(*unfolded, settings);
+    auto target_parameters = unfolded->named_parameters();
+    for (const auto& p : model->named_parameters()) target_parameters[p.key()].copy_(p.value());
+    auto target_buffers = unfolded->named_buffers();
+    for (const auto& b : model->named_buffers()) target_buffers[b.key()].copy_(b.value());
+    unfolded->eval();
+    model->fold_batch_norm();
+    prepare_model(*model, settings);  // the folded convolutions' weights in the step's layout
+
     const TrainBatch batch = prepare(0);
     const auto input = step_input(batch.images, settings);
-    const auto infer_seconds = time_runs(
-        [&] {
-          AutocastGuard autocast(settings.precision, device);
-          (void)model->forward(input);
-        },
-        static_cast<int>(std::max<int64_t>(config.warmup, 1)), static_cast<int>(config.steps), sync, clock);
+    const auto forward = [&](SegmentationModelImpl& m) {
+      AutocastGuard autocast(settings.precision, device);
+      return m.forward(input);
+    };
+    const auto time_one = [&](SegmentationModelImpl& m) {
+      return time_runs([&] { (void)forward(m); }, 0, 1, sync, clock).front();
+    };
+    const int warmup = static_cast<int>(std::max<int64_t>(config.warmup, 1));
+    std::vector<double> infer_seconds, unfolded_seconds, ratios;
+    for (int r = 0; r < warmup + static_cast<int>(config.steps); ++r) {
+      double folded_s = 0, unfolded_s = 0;
+      if (r % 2 == 0) {
+        unfolded_s = time_one(*unfolded);
+        folded_s = time_one(*model);
+      } else {
+        folded_s = time_one(*model);
+        unfolded_s = time_one(*unfolded);
+      }
+      if (r < warmup) continue;
+      infer_seconds.push_back(folded_s);
+      unfolded_seconds.push_back(unfolded_s);
+      ratios.push_back(unfolded_s / folded_s);
+    }
+    const auto unfolded_logits = forward(*unfolded).to(torch::kFloat32);
     const double infer_s = median(infer_seconds);
     const double infer_gflops = gflops_rate(forward_per_image * static_cast<double>(config.batch_size), infer_s);
     report["inference"] = {
@@ -269,7 +300,14 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
         {"median_batch_s", infer_s},
         {"images_per_s", static_cast<double>(config.batch_size) / infer_s},
         {"gflops", infer_gflops},
-        {"of_conv3x3_peak", peak.conv3x3_gflops > 0 ? json(infer_gflops / peak.conv3x3_gflops) : json(nullptr)}};
+        {"of_conv3x3_peak", peak.conv3x3_gflops > 0 ? json(infer_gflops / peak.conv3x3_gflops) : json(nullptr)},
+        {"batch_norm_folded",
+         {{"unfolded_batch_seconds", unfolded_seconds},
+          {"unfolded_median_batch_s", median(unfolded_seconds)},
+          {"paired_speedups", ratios},
+          {"speedup", median(ratios)},
+          {"max_abs_logit_change", (forward(*model).to(torch::kFloat32) - unfolded_logits).abs().max().item<double>()},
+          {"max_abs_logit", unfolded_logits.abs().max().item<double>()}}}};
   }
   return report;
 }
@@ -302,6 +340,14 @@ std::string format_bench(const json& r) {
   out += fmt::format("  inference batch  {:8.3f} s  {:7.2f} img/s  {:8.1f} GFLOP/s  {} of conv3x3 peak\n",
                      i.at("median_batch_s").get<double>(), i.at("images_per_s").get<double>(), i.at("gflops").get<double>(),
                      percent(i.at("of_conv3x3_peak")));
+  if (i.contains("batch_norm_folded")) {
+    const auto& f = i.at("batch_norm_folded");
+    out += fmt::format("    batch norm folded into the convolutions: {:.2f}x the unfolded rate (median of paired "
+                       "ratios; unfolded {:.3f} s); logits moved "
+                       "by at most {:.1e} (largest {:.1f})\n",
+                       f.at("speedup").get<double>(), f.at("unfolded_median_batch_s").get<double>(),
+                       f.at("max_abs_logit_change").get<double>(), f.at("max_abs_logit").get<double>());
+  }
   const auto& s = r.at("spectral");
   out += fmt::format("  spectral loss    {:8.3f} s  {} of a step{}\n", s.at("median_s").get<double>(),
                      percent(s.at("share_of_step")), s.at("in_objective").get<bool>() ? "" : " (not in this objective: lambda 0)");

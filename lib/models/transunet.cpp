@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "models/fold_batch_norm.h"
 
 namespace mis {
 
@@ -61,6 +62,16 @@ torch::Tensor DecoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& sk
   x = resize_bilinear(x, x.size(2) * 2, x.size(3) * 2);
   if (skip.defined()) x = torch::cat({x, skip}, 1);
   return conv2->forward(conv1->forward(x));
+}
+
+void DecoderBlockImpl::fold_batch_norm() {
+  conv1 = replace_module("conv1", fold_batch_norm_into_convs(conv1));
+  conv2 = replace_module("conv2", fold_batch_norm_into_convs(conv2));
+}
+
+void DecoderCupImpl::fold_batch_norm() {
+  conv_more = replace_module("conv_more", fold_batch_norm_into_convs(conv_more));
+  for (size_t i = 0; i < blocks->size(); ++i) blocks->ptr<DecoderBlockImpl>(i)->fold_batch_norm();
 }
 
 DecoderCupImpl::DecoderCupImpl(int hidden, int head_channels, const std::vector<int>& channels,

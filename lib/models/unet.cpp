@@ -1,5 +1,7 @@
 #include "models/unet.h"
 
+#include "models/fold_batch_norm.h"
+
 namespace mis {
 
 namespace nn = torch::nn;
@@ -12,6 +14,8 @@ DoubleConvImpl::DoubleConvImpl(int in, int out) {
 }
 
 torch::Tensor DoubleConvImpl::forward(const torch::Tensor& x) { return body->forward(x); }
+
+void DoubleConvImpl::fold_batch_norm() { body = replace_module("body", fold_batch_norm_into_convs(body)); }
 
 UpBlockImpl::UpBlockImpl(int in, int skip, int out, bool bilinear_) : bilinear(bilinear_) {
   if (bilinear) {
@@ -51,6 +55,12 @@ UNetImpl::UNetImpl(const UNetOptions& opts) : options(opts) {
     width /= 2;
   }
   head = register_module("head", nn::Conv2d(nn::Conv2dOptions(opts.base_width, opts.num_classes, 1)));
+}
+
+void UNetImpl::fold_batch_norm() {
+  stem->fold_batch_norm();
+  for (const auto& block : *down) block->as<DoubleConv>()->fold_batch_norm();
+  for (const auto& block : *up) block->as<UpBlock>()->conv->fold_batch_norm();
 }
 
 std::vector<std::string> UNetImpl::feature_layers() const {
