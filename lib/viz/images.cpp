@@ -61,7 +61,7 @@ torch::Tensor with_colour_bar(const torch::Tensor& image) {
   check_rgb(image, "with_colour_bar");
   const int64_t height = image.size(0), width = image.size(1);
   const int64_t gap = std::max<int64_t>(2, width / 32), bar = std::max<int64_t>(6, width / 12);
-  const auto ramp = height > 1 ? torch::linspace(1, 0, height) : torch::ones({1});
+  const auto ramp = torch::linspace(1, 0, height);  // one row: [1]
   const auto colours = to_uint8(255 * viridis(ramp.view({height, 1}).expand({height, bar})));
   const auto white = torch::full({height, gap, 3}, 255, torch::kUInt8);
   return torch::cat({image, white, colours}, 1).contiguous();

@@ -2,15 +2,11 @@
 // why libpng is preferred); without ITK either, write_image_2d throws a UserError saying so.
 #include "viz/png.h"
 
-#include "core/error.h"
 #include "data/volume_io.h"
 
 namespace mis {
 
-void write_png_rgb(const std::filesystem::path& path, const torch::Tensor& image) {
-  if (image.dim() != 3 || image.size(2) != 3 || image.scalar_type() != torch::kUInt8)
-    fail_file(path, "internal: write_png_rgb expects a uint8 [H, W, 3] image");
-  if (path.extension() != ".png") fail_file(path, "internal: write_png_rgb writes .png files only");
+void write_checked_png_rgb(const std::filesystem::path& path, const torch::Tensor& image) {
   // write_image_2d writes atomically (write_atomic_with keeps the extension ITK chooses the format by).
   write_image_2d(path, image.permute({2, 0, 1}).cpu());
 }

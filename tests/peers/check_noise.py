@@ -45,7 +45,6 @@ Usage: check_noise.py PATH/TO/mis_peers_probe
 import json
 import math
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -230,9 +229,7 @@ def run_probe(probe, work, arrays, jobs, tag):
     np.savez(inp, **arrays)
     with open(jf, "w") as f:
         json.dump(jobs, f)
-    p = subprocess.run([probe, "corrupt", inp, jf, outp], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: mis_peers_probe corrupt: {p.stdout}")
+    common.run(probe, "corrupt", inp, jf, outp)
     return dict(np.load(outp))
 
 

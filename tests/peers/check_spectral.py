@@ -24,8 +24,6 @@ Usage: check_spectral.py PATH/TO/mis_peers_probe
 """
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import torch
@@ -142,10 +140,8 @@ def check():
     np.savez(os.path.join(work, "jobs.npz"), **job_arrays)
     with open(os.path.join(work, "jobs.json"), "w") as f:
         json.dump(probe_jobs, f)
-    p = subprocess.run([probe, "spectral", os.path.join(work, "jobs.npz"), os.path.join(work, "jobs.json"),
-                        os.path.join(work, "out.npz")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: mis_peers_probe spectral: {p.stdout}")
+    common.run(probe, "spectral", os.path.join(work, "jobs.npz"), os.path.join(work, "jobs.json"),
+               os.path.join(work, "out.npz"))
     out = np.load(os.path.join(work, "out.npz"))
 
     t = common.Tally(f"spectral loss: C++ (mis_peers_probe) vs an independent PyTorch {torch.__version__} "
@@ -204,10 +200,7 @@ def check():
     maps = {f"m{i}": np.asarray(rng.random(shape), np.float32)
             for i, shape in enumerate([(16, 16), (7, 9), (15, 32), (1, 8), (12, 5), (2, 3, 11, 13)])}
     np.savez(os.path.join(work, "fft_in.npz"), **maps)
-    p = subprocess.run([probe, "fft2", os.path.join(work, "fft_in.npz"), os.path.join(work, "fft_out.npz")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: mis_peers_probe fft2: {p.stdout}")
+    common.run(probe, "fft2", os.path.join(work, "fft_in.npz"), os.path.join(work, "fft_out.npz"))
     fft_out = np.load(os.path.join(work, "fft_out.npz"))
     for name, x in maps.items():
         x64 = x.astype(np.float64)

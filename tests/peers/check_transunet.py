@@ -28,8 +28,6 @@ Usage: check_transunet.py PATH/TO/mis_peers_probe
 """
 import functools
 import os
-import subprocess
-import sys
 
 import numpy as np
 import timm
@@ -166,10 +164,7 @@ def check():
     np.savez(weights, **random_arrays(layout, rng))
     x = rng.standard_normal((2, 3, 224, 224)).astype(np.float32)
     np.savez(os.path.join(work, "x.npz"), x=x)
-    p = subprocess.run([probe, "transunet", "transunet", weights, os.path.join(work, "x.npz"), os.path.join(work, "out.npz")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: mis_peers_probe transunet: {p.stdout}")
+    common.run(probe, "transunet", "transunet", weights, os.path.join(work, "x.npz"), os.path.join(work, "out.npz"))
     ours = np.load(os.path.join(work, "out.npz"))
 
     torch.set_num_threads(1)

@@ -9,8 +9,6 @@ NaN differs by design: matplotlib paints it the "bad" colour (transparent), mis-
 Usage: check_viz.py PATH/TO/mis_peers_probe
 """
 import os
-import subprocess
-import sys
 
 import matplotlib
 import numpy as np
@@ -32,10 +30,7 @@ def check():
     }
     names = {f"a{i}": label for i, label in enumerate(cases)}
     np.savez(os.path.join(work, "in.npz"), **{k: cases[v] for k, v in names.items()})
-    p = subprocess.run([probe, "viridis", os.path.join(work, "in.npz"), os.path.join(work, "out.npz")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit(f"FAIL: mis_peers_probe viridis: {p.stdout}")
+    common.run(probe, "viridis", os.path.join(work, "in.npz"), os.path.join(work, "out.npz"))
     ours = np.load(os.path.join(work, "out.npz"))
     cmap = matplotlib.colormaps["viridis"]
     t = common.Tally(f"viridis: mis-spectral vs matplotlib {matplotlib.__version__}")

@@ -21,7 +21,7 @@ def binary():
 
 
 def run(bin_path, *args):
-    """Runs `mis-spectral ARGS`; on failure prints its output and exits 1."""
+    """Runs `BINARY ARGS` (mis-spectral or mis_peers_probe); on failure prints its output and exits 1."""
     cmd = [bin_path, *map(str, args)]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:

@@ -65,6 +65,7 @@ TEST_CASE("viridis at its published end points, the heat-map blend and the colou
   CHECK(rgb_at(barred, 0, 70) == std::vector<int>{0xFD, 0xE7, 0x25});
   CHECK(rgb_at(barred, 9, 66) == std::vector<int>{0x44, 0x01, 0x54});
   CHECK(with_colour_bar(grey(4, 384, 0)).size(1) == 384 + 12 + 32);  // W / 32 gap, W / 12 bar
+  CHECK(rgb_at(with_colour_bar(grey(1, 8, 0)), 0, 10) == std::vector<int>{0xFD, 0xE7, 0x25});  // one row: the top
 }
 
 TEST_CASE("Overlay: reference red, prediction green, overlap yellow") {
