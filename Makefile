@@ -24,7 +24,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 # The Python side of `make bench`: the same LibTorch as the C++ side.
 BENCH_PYTHON := $(if $(filter wheel,$(TORCH)),$(CURDIR)/.venv/bin/python,/usr/bin/python3)
 
-.PHONY: all deps build test test-all peers demo bench bench-deps gpu-deps clean install
+.PHONY: all deps build test test-all peers demo demo-mri bench bench-deps gpu-deps clean install
 
 all: build
 
@@ -76,6 +76,13 @@ install: build
 demo: build
 	bash scripts/demo.sh $(BIN) $(DEMO)
 
+# The real-MRI study (docs/mri-study.md): Colin27 with AAL labels from Debian's mricron-data, built
+# into nnU-Net raw datasets, preprocessed, spatial-only and spatial+spectral with 3 seeds, report.
+DEMO_MRI ?= demo-mri
+demo-mri: build
+	@bash scripts/install-deps.sh --torch $(TORCH) --with-mri-data
+	bash scripts/demo-mri.sh $(BIN) $(DEMO_MRI)
+
 # The UNet training step at 224x224, batch 4, in C++ and in Python PyTorch of the same LibTorch,
 # fp32 and bf16, with the ratio (scripts/bench.sh; BENCH_ARGS e.g. "--steps 5").
 bench-deps:
@@ -90,4 +97,4 @@ gpu-deps: deps
 	bash scripts/header-deps.sh .deps/header-only
 
 clean:
-	rm -rf $(BUILD) $(DEMO)
+	rm -rf $(BUILD) $(DEMO) $(DEMO_MRI)

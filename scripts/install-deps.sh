@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Installs what mis-spectral builds against. Does nothing when all is present; uses sudo for
 # apt-get when not run as root.
-# Usage: install-deps.sh [--torch debian|wheel] [--with-python-torch]
+# Usage: install-deps.sh [--torch debian|wheel] [--with-python-torch] [--with-mri-data]
 #   --torch debian  Debian's LibTorch 1.13.1 (libtorch-dev)
 #   --torch wheel   PyTorch's wheel from PyPI (pinned in scripts/requirements-torch.txt), in the
 #                   project-local virtual environment .venv (never system-wide)
 #   --with-python-torch  also the Python side of `make bench` for Debian's LibTorch (python3-torch);
 #                   the wheel's .venv is its own Python side
+#   --with-mri-data  also the real-MRI study's data (make demo-mri: Debian's mricron-data;
+#                   docs/mri-study.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-torch=debian python_torch=0
+torch=debian python_torch=0 mri_data=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --torch) torch=$2; shift 2 ;;
     --with-python-torch) python_torch=1; shift ;;
+    --with-mri-data) mri_data=1; shift ;;
     *) echo "install-deps.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
@@ -26,6 +29,7 @@ packages=(
   librsvg2-dev libcairo2-dev  # report: figures as PDF (for report.tex) and PNG besides SVG (optional at build time)
   texlive-latex-recommended   # tests/cli/test_report_latex.sh compiles report.tex with pdflatex (skipped without)
   help2man                    # make install: the man page from --help (scripts/man-page.sh)
+  python3-nibabel python3-scipy  # scripts/mri-atlas-dataset.py (make demo-mri) and its test, run by /usr/bin/python3
 )
 case "$torch" in
   debian)
@@ -36,6 +40,9 @@ case "$torch" in
   wheel) packages+=(python3-venv) ;;
   *) echo "install-deps.sh: --torch $torch: expected debian or wheel" >&2; exit 2 ;;
 esac
+if [ "$mri_data" = 1 ]; then
+  packages+=(mricron-data)  # the Colin27 T1 brain and the AAL atlas drawn on it (16 MB)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

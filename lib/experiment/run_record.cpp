@@ -84,9 +84,12 @@ bool evaluation_done(const json& record, const EvaluationSpec& spec, const fs::p
 std::string RunProgress::describe() const {
   if (failed) return "failed: " + error;
   if (!stale.empty()) return "data changed: " + stale;
-  if (complete()) return "complete";
+  if (complete()) return results_only ? "complete (results only, no checkpoint)" : "complete";
   if (total_steps == 0) return "pending";
   if (steps < total_steps) return fmt::format("trained {}/{}", steps, total_steps);
+  if (results_only)
+    return fmt::format("results only (no checkpoint), {}/{} evaluations: run trains it again and redoes them",
+                       evaluations_done, evaluations_total);
   return fmt::format("trained, {}/{} evaluations", evaluations_done, evaluations_total);
 }
 
@@ -106,6 +109,16 @@ RunProgress inspect_run(const Experiment& experiment, const RunSpec& run) {
       const CheckpointMeta meta = read_checkpoint_meta(checkpoint);
       p.steps = meta.step;
       p.total_steps = meta.total_steps;
+    } else if (record && record->value("status", json()) == "complete" &&
+               fs::is_regular_file(train_summary_path(dir))) {
+      // Results kept without their checkpoints (a study committed to a repository, checkpoints
+      // deleted to save space): training finished, as its summary says. Only an evaluation
+      // still to do then needs the checkpoint, and `run` trains the run again for it.
+      const json summary = read_json_file(train_summary_path(dir));
+      if (!summary.contains("steps") || !summary["steps"].is_number_integer())
+        fail_file(train_summary_path(dir), "no integer \"steps\"; delete the run folder to train the run again");
+      p.steps = p.total_steps = summary["steps"].get<int64_t>();
+      p.results_only = true;
     }
     if (record) {
       for (const auto& spec : run.evaluations) p.evaluations_done += evaluation_done(*record, spec, dir) ? 1 : 0;

@@ -39,6 +39,7 @@ std::filesystem::path set_aside_run_record(const std::filesystem::path& run_dir)
 struct RunProgress {
   int64_t steps = 0;        // training steps in the checkpoint
   int64_t total_steps = 0;  // 0 when not started
+  bool results_only = false;  // complete in run.json and train_summary.json, checkpoint removed
   int evaluations_done = 0;
   int evaluations_total = 0;
   bool failed = false;

@@ -159,13 +159,20 @@ RunOutcome execute_run(const Experiment& experiment, const RunSpec& run, const R
     record = load_or_replace_run_record(experiment, run, dir);
     recorded = true;
     const DataChange change = compare_run_data(record, run);
-    if (change.train) {
+    // Results kept without their checkpoint (inspect_run's results_only) with an evaluation still
+    // to do: training starts again from step 0, so every evaluation is redone with the new model
+    // rather than mixing results of two trainings.
+    const bool retrain_results_only =
+        !fs::exists(checkpoint_path(dir)) && record.contains("evaluations") && !record["evaluations"].empty();
+    if (change.train || retrain_results_only) {
       std::vector<std::string> names = {"checkpoint.pt", "checkpoint_best.pt", "train_log.jsonl", "train_summary.json",
                                         "config.json"};
       for (const auto& n : evaluation_outputs(run)) names.push_back(n);
       supersede_run_outputs(dir, names,
-                            "The training data changed after these were made (run.json \"data\" has the new "
-                            "fingerprints); `run` trained and evaluated the run again.");
+                            change.train ? "The training data changed after these were made (run.json \"data\" has "
+                                           "the new fingerprints); `run` trained and evaluated the run again."
+                                         : "The checkpoint had been removed (results kept only) and an evaluation "
+                                           "was still to do; `run` trained and evaluated the run again.");
       record["evaluations"] = json::object();
     } else if (change.evaluation) {
       supersede_run_outputs(dir, evaluation_outputs(run),

@@ -57,6 +57,14 @@ echo "$out" | grep -q "0 runs done now, 6 already complete, 0 failed" && [ "$(st
 state=$("$BIN" run exp.json --results res-all --dry-run | tail -1)
 echo "$state" | grep -q "6 of all complete" && pass "dry-run: $state" || fail "dry-run: $state"
 
+# Results kept without their checkpoints (a study committed to git) are complete: nothing retrains.
+cp -r res-all res-kept && rm res-kept/runs/*/checkpoint*.pt
+"$BIN" run exp.json --results res-kept --dry-run | grep -c "complete (results only, no checkpoint)" | grep -qx 6 \
+  && pass "dry-run: results without checkpoints are complete" || fail "dry-run without checkpoints: $("$BIN" run exp.json --results res-kept --dry-run)"
+out=$("$BIN" run exp.json --results res-kept --threads 1 2>&1)
+echo "$out" | grep -q "0 runs done now, 6 already complete, 0 failed" && ! ls res-kept/runs/*/checkpoint.pt >/dev/null 2>&1 \
+  && pass "run does not retrain runs whose checkpoints were removed" || fail "retrained without checkpoints: $out"
+
 # Changing one evaluation's settings reruns only that evaluation.
 sed 's/"levels": \[0, 0.1\]/"levels": [0, 0.2]/' exp.json > exp2.json
 before=$(md5sum res-all/runs/*/eval.json | md5sum)
@@ -65,6 +73,14 @@ after=$(md5sum res-all/runs/*/eval.json | md5sum)
 levels=$(python3 -c 'import json,glob; print(sorted({e["noise"]["level"] for f in glob.glob("res-all/runs/*/noise.json") for e in json.load(open(f))["evaluations"]}))')
 [ "$before" = "$after" ] && [ "$levels" = "[0.0, 0.2]" ] && pass "only the changed evaluation reran" \
   || fail "changed noise levels: eval touched or levels $levels"
+# Without checkpoints, a changed evaluation trains the run again and redoes every evaluation (no
+# results of two trainings side by side); the old ones are set aside, not deleted.
+"$BIN" run exp2.json --results res-kept --dry-run | grep -c "results only (no checkpoint), 3/4 evaluations: run trains it again" | grep -qx 6 \
+  && pass "dry-run: results only with an evaluation to do" || fail "dry-run results only: $("$BIN" run exp2.json --results res-kept --dry-run)"
+"$BIN" run exp2.json --results res-kept --threads 1 >/dev/null 2>&1 || fail "rerun of results only failed"
+[ "$(ls res-kept/runs/*/checkpoint.pt | wc -l)" = 6 ] && [ "$(ls res-kept/runs/*/.superseded/*/eval.json | wc -l)" = 6 ] \
+  && [ "$(ls res-kept/runs/*/.superseded/*/train_log.jsonl | wc -l)" = 6 ] && [ "$(ls res-kept/runs/*/eval.json | wc -l)" = 6 ] \
+  && pass "results only: retrained, every evaluation redone, the old results set aside" || fail "results only rerun: $(ls -R res-kept/runs | head -30)"
 
 # A run killed mid-training resumes from its checkpoint.
 sed 's/"iterations": 6, "batch_size": 2, "checkpoint_every": 2/"iterations": 60, "batch_size": 2, "checkpoint_every": 5, "log_every": 1/;
