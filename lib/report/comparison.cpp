@@ -70,8 +70,15 @@ void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, con
   const Cell a = seed_cell(p.spatial, value, scale, decimals), b = seed_cell(p.spectral, value, scale, decimals);
   const std::vector<double> d = paired_differences(p, cases, scale);
   Cell delta = delta_cell(a, b, lower_better);
+  // Δ is then the mean paired difference over cases, the quantity its interval and p are about.
+  // It equals +spectral - spatial when every case holds every class and every seed measured it;
+  // where classes come and go between cases (a brain's slabs), the columns' mean over classes
+  // weights each class equally and the cases' mean weights each case, and the two differ.
   if (delta.kind == Cell::Kind::number)
-    if (const auto ci = bootstrap_mean_ci(d)) delta.ci = std::pair{ci->lo, ci->hi};
+    if (const auto ci = bootstrap_mean_ci(d)) {
+      delta.value = ci->mean;
+      delta.ci = std::pair{ci->lo, ci->hi};
+    }
   row.push_back(a);
   row.push_back(b);
   row.push_back(delta);
@@ -146,8 +153,10 @@ std::string seeds_note(const Groups& groups) {
 }
 
 const char* const kPNote =
-    "Δ [a, b]: 95% percentile bootstrap interval of the mean paired difference over test cases (10000 "
-    "resamples, fixed seed; the effect size in the metric's unit); p: two-sided Wilcoxon signed-rank test over "
+    "Δ [a, b]: the mean paired difference spectral − spatial over test cases (a case's value is its mean over "
+    "the classes it holds, averaged over seeds) with its 95% percentile bootstrap interval (10000 "
+    "resamples, fixed seed; the effect size in the metric's unit); it equals +spectral − spatial when every case "
+    "holds every class and every seed measured it; p: two-sided Wilcoxon signed-rank test over "
     "test cases paired by case id (each case's value averaged over seeds first; exact for up to 25 untied "
     "differences, else the normal approximation). With n cases the exact test cannot go below p = 2/2^n "
     "(0.0078 for 8): read p with the interval, not alone";

@@ -31,7 +31,7 @@ readme = open(os.path.join(root, "README.md")).read()
 m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
 if not m:
     sys.exit(0 if not studies else print("README.md has committed studies but no '## Findings' section") or 1)
-findings = m.group(1)
+findings = re.sub(r"\s+", " ", m.group(1))  # a number and its interval may be wrapped across lines
 reports = "".join(open(os.path.join(root, "results", s, "report", "report.md")).read() for s in studies)
 if "\u2212" in findings:
     sys.exit(print("README Findings: write minus signs as '-', as report does (U+2212 found)") or 1)

@@ -143,6 +143,27 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 
 }  // namespace
 
+TEST_CASE("report Δ with classes that come and go between cases: the mean paired difference its interval is about") {
+  // summary.mean weights each class equally (eval's mean over classes of per-class means); when a
+  // class is absent from some cases it differs from the mean over cases. Here the summaries say
+  // 60 and 80 (columns), the cases (50, 90) and (60, 90): d = (10, 0) pp, mean 5. Resampling two
+  // values gives means 0, 5, 10 with probabilities 1/4, 1/2, 1/4, so the interval is [0, 10].
+  TempDir tmp;
+  auto doc = [](double lambda, const std::vector<double>& cases, double class_mean) {
+    json d = eval_doc(lambda, 0, cases, 0.5, 0.5);
+    d["evaluations"][0]["summary"]["mean"]["dsc"] = class_mean;
+    return d;
+  };
+  write_run(tmp.path, "brain-spatial-s0", "Brain", "spatial", 0, "complete", {{"eval.json", doc(0, {0.5, 0.9}, 0.6)}});
+  write_run(tmp.path, "brain-spectral-s0", "Brain", "spectral", 0, "complete", {{"eval.json", doc(0.5, {0.6, 0.9}, 0.8)}});
+  const ReportContent r = build_report(load_runs({tmp.path}), "test");
+  const Table& h = table(r, "headline");
+  REQUIRE(h.rows.size() == 1);
+  CHECK(h.rows[0][column(h, "IID DSC spatial")].value == doctest::Approx(60.0));
+  CHECK(h.rows[0][column(h, "IID DSC +spectral")].value == doctest::Approx(80.0));
+  CHECK(display(h.rows[0][column(h, "IID DSC Δ pp")]) == "+5.00 [+0.00, +10.00]");
+}
+
 TEST_CASE("report headline recomputed by hand: two seeds x two variants, missing and failed runs") {
   TempDir tmp;
   const auto runs = load_runs({make_study(tmp.path)});
