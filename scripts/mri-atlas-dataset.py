@@ -56,20 +56,22 @@ def fail(message):
     sys.exit(2)
 
 
-def load(templates, name):
+def template_path(templates, name):
+    """The path of one of mricron-data's files, which must exist."""
     path = os.path.join(templates, name)
     if not os.path.isfile(path):
         fail(f"{path} not found: install Debian's mricron-data (scripts/install-deps.sh --with-mri-data) "
              "or give --templates")
-    return nib.load(path)
+    return path
+
+
+def load(templates, name):
+    return nib.load(template_path(templates, name))
 
 
 def grouped_labels(templates, aal):
     """AAL region index -> study class, from the AAL code's lobe digit."""
-    path = os.path.join(templates, "aal.nii.txt")
-    if not os.path.isfile(path):
-        fail(f"{path} not found: install Debian's mricron-data (scripts/install-deps.sh --with-mri-data) "
-             "or give --templates")
+    path = template_path(templates, "aal.nii.txt")
     lut = np.zeros(256, dtype=np.uint8)
     seen = set()
     with open(path) as table:
