@@ -64,12 +64,8 @@ Cell p_cell(const std::vector<double>& d) {
   return c;
 }
 
-// spatial, +spectral, Δ [95% bootstrap interval of the mean paired difference], p for one metric.
-void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, const CasesOf& cases, double scale,
-                int decimals, bool lower_better) {
-  const Cell a = seed_cell(p.spatial, value, scale, decimals), b = seed_cell(p.spectral, value, scale, decimals);
-  const std::vector<double> d = paired_differences(p, cases, scale);
-  Cell delta = delta_cell(a, b, lower_better);
+Cell paired_delta_cell(const Cell& spatial, const Cell& spectral, const std::vector<double>& d, bool lower_better) {
+  Cell delta = delta_cell(spatial, spectral, lower_better);
   // Δ is then the mean paired difference over cases, the quantity its interval and p are about.
   // It equals +spectral - spatial when every case holds every class and every seed measured it;
   // where classes come and go between cases (a brain's slabs), the columns' mean over classes
@@ -79,9 +75,17 @@ void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, con
       delta.value = ci->mean;
       delta.ci = std::pair{ci->lo, ci->hi};
     }
+  return delta;
+}
+
+// spatial, +spectral, Δ [95% bootstrap interval of the mean paired difference], p for one metric.
+void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, const CasesOf& cases, double scale,
+                int decimals, bool lower_better) {
+  const Cell a = seed_cell(p.spatial, value, scale, decimals), b = seed_cell(p.spectral, value, scale, decimals);
+  const std::vector<double> d = paired_differences(p, cases, scale);
   row.push_back(a);
   row.push_back(b);
-  row.push_back(delta);
+  row.push_back(paired_delta_cell(a, b, d, lower_better));
   row.push_back(p_cell(d));
 }
 

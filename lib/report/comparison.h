@@ -49,6 +49,10 @@ std::map<std::string, double> seed_mean_cases(const RunSet& runs, const CasesOf&
 // averaged over seeds first), times `scale`; empty when either side has none.
 std::vector<double> paired_differences(const Pair& p, const CasesOf& cases, double scale);
 Cell p_cell(const std::vector<double>& d);
+// The difference of two seed cells as the mean of the paired case differences `d`, with their 95%
+// bootstrap interval; missing when either cell is.
+Cell paired_delta_cell(const Cell& spatial, const Cell& spectral, const std::vector<double>& d,
+                       bool lower_better = false);
 // spatial, +spectral, Δ [95% bootstrap interval of the mean paired difference], p for one metric.
 void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, const CasesOf& cases, double scale,
                 int decimals, bool lower_better = false);

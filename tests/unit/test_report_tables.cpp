@@ -164,6 +164,59 @@ TEST_CASE("report Δ with classes that come and go between cases: the mean paire
   CHECK(display(h.rows[0][column(h, "IID DSC Δ pp")]) == "+5.00 [+0.00, +10.00]");
 }
 
+TEST_CASE("report ablation row: the setting against the main spatial runs, paired over cases, by hand") {
+  // Main ACDC spatial (make_study), each case averaged over seeds: IID (72, 82, 92), OOD B 55, C 75.
+  // The ablation run: IID (75, 80, 98) -> d = (+3, -2, +6), mean 7/3; OOD B 45, C 84 -> d = (-10, +9).
+  // Bootstrap: each extreme mean (all three -2, or all +6) has probability 1/27 > 2.5%, so the IID
+  // interval is [-2, +6]; two OOD values give means -10, -0.5, +9 with 1/4, 1/2, 1/4, so [-10, +9].
+  // Wilcoxon over (+3, -2, +6): ranks 2, 1, 3, W+ = 5; of the 8 sign patterns 2 have W+ >= 5, p = 0.5.
+  TempDir tmp;
+  make_study(tmp.path);
+  write_run(tmp.path, "acdc-lambda-1-s0", "ACDC", "spectral", 0, "complete",
+            {{"eval.json", eval_doc(1.0, 0, {0.75, 0.80, 0.98}, 0.45, 0.84)}});
+  json run = read_json_file(tmp.path / "runs" / "acdc-lambda-1-s0" / "run.json");
+  run["labels"]["group"] = "ablation-lambda";
+  run["labels"]["setting"] = "lambda-1";
+  write_json_atomic(tmp.path / "runs" / "acdc-lambda-1-s0" / "run.json", run);
+  const ReportContent r = build_report(load_runs({tmp.path}), "test");
+  const Table& t = table(r, "ablations");
+  REQUIRE(t.rows.size() == 1);
+  const auto& row = t.rows[0];
+  CHECK(display(row[column(t, "Setting")]) == "lambda-1");
+  CHECK(row[column(t, "IID DSC")].value == doctest::Approx(100 * (0.75 + 0.80 + 0.98) / 3));
+  CHECK(display(row[column(t, "IID Δ vs main spatial")]) == "+2.33 [-2.00, +6.00]");
+  CHECK(row[column(t, "IID p")].value == doctest::Approx(0.5));
+  CHECK(display(row[column(t, "OOD Δ vs main spatial")]) == "-0.50 [-10.00, +9.00]");
+}
+
+TEST_CASE("report noise error table: sensitivity, precision and volume ratio per variant, by hand") {
+  // Gaussian 0.2; spatial seeds: sensitivity 0.5 and 0.7 (60 ± 14.14), predicted/reference voxels
+  // 50/100 and 30/100 (volume ratios 0.5 and 0.3: 0.40 ± 0.14); +spectral: sensitivity 0.2,
+  // precision 0.4, 300/100 voxels (ratio 3: spurious foreground).
+  TempDir tmp;
+  auto doc = [](double lambda, int seed, double sensitivity, double precision, double predicted) {
+    json d = noise_doc(lambda, seed, {{0.2, 0.5}});
+    json& mean = d["evaluations"][0]["summary"]["mean"];
+    mean["sensitivity"] = sensitivity;
+    mean["precision"] = precision;
+    mean["predicted_voxels"] = predicted;
+    mean["reference_voxels"] = 100.0;
+    return d;
+  };
+  write_run(tmp.path, "a-spatial-s0", "A", "spatial", 0, "complete", {{"noise.json", doc(0, 0, 0.5, 0.9, 50)}});
+  write_run(tmp.path, "a-spatial-s1", "A", "spatial", 1, "complete", {{"noise.json", doc(0, 1, 0.7, 0.8, 30)}});
+  write_run(tmp.path, "a-spectral-s0", "A", "spectral", 0, "complete", {{"noise.json", doc(0.5, 0, 0.2, 0.4, 300)}});
+  const ReportContent r = build_report(load_runs({tmp.path}), "test");
+  const Table& t = table(r, "noise_errors");
+  REQUIRE(t.rows.size() == 1);
+  const auto& row = t.rows[0];
+  CHECK(display(row[column(t, "Noise")]) == "gaussian");
+  CHECK(display(row[column(t, "Sensitivity spatial")]) == "60.00 ± 14.14");
+  CHECK(display(row[column(t, "Precision +spectral")]) == "40.00");
+  CHECK(display(row[column(t, "Volume ratio spatial")]) == "0.40 ± 0.14");
+  CHECK(display(row[column(t, "Volume ratio +spectral")]) == "3.00");
+}
+
 TEST_CASE("report headline recomputed by hand: two seeds x two variants, missing and failed runs") {
   TempDir tmp;
   const auto runs = load_runs({make_study(tmp.path)});
