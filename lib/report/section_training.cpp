@@ -54,14 +54,29 @@ std::optional<double> last_of(const Run& r, const char* key) {
 
 Cell number_or_missing(std::optional<double> v, int decimals) { return v ? Cell::num(*v, decimals) : Cell::missing(); }
 
+// The convergence rule fixed before the studies ran (docs/spectral-hypotheses.md): the mean of the
+// last kConvergenceWindow validation DSCs within kConvergenceTolerance (in DSC, 0.5 pp) of the best.
+constexpr std::size_t kConvergenceWindow = 3;
+constexpr double kConvergenceTolerance = 0.005;
+
+std::vector<double> validation_dscs(const Run& r) {
+  std::vector<double> v;
+  for (const json& line : r.train_log)
+    if (line.contains("val_dsc") && line["val_dsc"].is_number()) v.push_back(line["val_dsc"].get<double>());
+  return v;
+}
+
 }  // namespace
 
 void training_section(const Context& ctx, ReportContent& out) {
   Table t;
   t.id = "training";
   t.title = "Training";
-  t.note = "From each run's train_log.jsonl: the loss and its terms averaged over the last logging interval, and "
-           "the best validation DSC (pseudo Dice on held-out training cases, in %) with its step.";
+  t.note = fmt::format("From each run's train_log.jsonl: the loss and its terms averaged over the last logging "
+                       "interval, the best validation DSC (pseudo Dice on held-out training cases, in %) with its "
+                       "step, and the mean of the last {} validations; converged: that mean within {:g} pp of the "
+                       "best (the rule fixed before the runs).",
+                       kConvergenceWindow, 100 * kConvergenceTolerance);
   // One column per term of the objective (losses/objective.h), named as the log names it.
   const auto& terms = loss_term_registry();
   const auto term_title = [](std::string name) {
@@ -70,7 +85,7 @@ void training_section(const Context& ctx, ReportContent& out) {
   };
   t.columns = {"Dataset", "Model", "Variant", "Seed", "Steps", "Loss"};
   for (const auto& term : terms) t.columns.push_back(term_title(term.name));
-  t.columns.insert(t.columns.end(), {"Best val DSC", "Best at step"});
+  t.columns.insert(t.columns.end(), {"Best val DSC", "Best at step", "Last val DSC", "Converged"});
   for (const auto& [key, p] : ctx.main) {
     bool any = false;
     for (const RunSet* s : {&p.spatial, &p.spectral})
@@ -89,6 +104,17 @@ void training_section(const Context& ctx, ReportContent& out) {
         for (const auto& term : terms) row.push_back(number_or_missing(last_of(*r, term.name), 4));
         row.push_back(number_or_missing(best ? std::optional<double>(100 * *best) : std::nullopt, 2));
         row.push_back(number_or_missing(best_step, 0));
+        const std::vector<double> val = validation_dscs(*r);
+        if (val.size() < kConvergenceWindow) {
+          row.push_back(Cell::missing());
+          row.push_back(Cell::missing());
+        } else {
+          double last = 0;
+          for (std::size_t i = val.size() - kConvergenceWindow; i < val.size(); ++i) last += val[i];
+          last /= static_cast<double>(kConvergenceWindow);
+          row.push_back(Cell::num(100 * last, 2));
+          row.push_back(Cell::str(*best - last <= kConvergenceTolerance ? "yes" : "no"));
+        }
         t.rows.push_back(std::move(row));
       }
     if (!any) continue;

@@ -571,6 +571,7 @@ TEST_CASE("report training curves and table from train_log.jsonl, a partial last
   CHECK(t.rows[1][column(t, "Spectral term")].value == doctest::Approx(0.5 / 30));
   CHECK(t.rows[1][column(t, "Best val DSC")].value == doctest::Approx(70.0));  // the best, not the last
   CHECK(t.rows[1][column(t, "Best at step")].value == doctest::Approx(20));
+  CHECK(display(t.rows[1][column(t, "Converged")]) == "missing");  // two validations: too few for the rule
   int curves = 0;
   for (const auto& f : r.figures)
     if (f.section == "training") {
@@ -578,6 +579,27 @@ TEST_CASE("report training curves and table from train_log.jsonl, a partial last
       CHECK(f.svg.find("stroke-dasharray=\"6,4\"") != std::string::npos);  // the spectral run, and its swatch
     }
   CHECK(curves == 3);  // loss, spectral term, validation DSC
+}
+
+TEST_CASE("report convergence rule: the mean of the last 3 validations within 0.5 pp of the best") {
+  // Run a: 0.90, 0.95, 0.948, 0.946, 0.944 -> last three 0.946, best 0.95: 0.4 pp, converged.
+  // Run b: 0.90, 0.95, 0.94, 0.945, 0.944 -> last three 0.943: 0.7 pp below the best, not converged.
+  TempDir tmp;
+  for (const auto& [id, variant, val] : {std::tuple{"a", "spatial", std::vector{0.90, 0.95, 0.948, 0.946, 0.944}},
+                                        {"b", "spectral", std::vector{0.90, 0.95, 0.94, 0.945, 0.944}}}) {
+    write_run(tmp.path, id, "ACDC", variant, 0, "complete", {{"eval.json", eval_doc(0, 0, {0.5}, 0.4, 0.4)}});
+    std::string log;
+    for (std::size_t i = 0; i < val.size(); ++i)
+      log += json{{"step", 100 * (i + 1)}, {"loss", 0.1}, {"val_dsc", val[i]}}.dump() + "\n";
+    write_text_atomic(tmp.path / "runs" / id / "train_log.jsonl", log);
+  }
+  const ReportContent r = build_report(load_runs({tmp.path}), "t");
+  const Table& t = table(r, "training");
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0][column(t, "Last val DSC")].value == doctest::Approx(94.6));
+  CHECK(display(t.rows[0][column(t, "Converged")]) == "yes");
+  CHECK(t.rows[1][column(t, "Last val DSC")].value == doctest::Approx(94.3));
+  CHECK(display(t.rows[1][column(t, "Converged")]) == "no");
 }
 
 TEST_CASE("report noise panels of one model share the y axis, axes name their units") {
