@@ -89,6 +89,24 @@ void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, con
   row.push_back(p_cell(d));
 }
 
+void add_holm_column(Table& t, std::size_t first_row, std::size_t p_col) {
+  std::vector<double> p;
+  for (std::size_t r = first_row; r < t.rows.size(); ++r)
+    if (t.rows[r][p_col].kind == Cell::Kind::number) p.push_back(t.rows[r][p_col].value);
+  const std::vector<double> adjusted = holm_adjust(p);
+  std::size_t k = 0;
+  for (std::size_t r = first_row; r < t.rows.size(); ++r) {
+    const Cell& raw = t.rows[r][p_col];
+    if (raw.kind != Cell::Kind::number) {
+      t.rows[r].push_back(raw);
+      continue;
+    }
+    Cell c = Cell::num(adjusted[k++]);
+    c.pvalue = true;
+    t.rows[r].push_back(c);
+  }
+}
+
 ValueOf iid_value(const std::string& metric) {
   return [metric](const Run& r) -> std::optional<double> {
     if (!r.eval) return std::nullopt;

@@ -56,6 +56,9 @@ Cell paired_delta_cell(const Cell& spatial, const Cell& spectral, const std::vec
 // spatial, +spectral, Δ [95% bootstrap interval of the mean paired difference], p for one metric.
 void four_cells(std::vector<Cell>& row, const Pair& p, const ValueOf& value, const CasesOf& cases, double scale,
                 int decimals, bool lower_better = false);
+// Appends to rows [first_row, end) the Holm-adjusted form of their p-values in column `p_col`
+// (Holm 1979), the family being those rows; "n/a"/"missing" cells stay so.
+void add_holm_column(Table& t, std::size_t first_row, std::size_t p_col);
 // The four column names of four_cells: "<metric> spatial", "<metric> +spectral", "<metric> <delta>", "<metric> p".
 std::vector<std::string> pair_header(const std::string& metric, const std::string& delta);
 

@@ -13,26 +13,6 @@ namespace mis {
 
 namespace {
 
-// Appends to rows [first_row, end) the Holm-adjusted form of their p-values in column `p_col`,
-// the family being those rows (one dataset and model's noise grid); "n/a"/"missing" stay so.
-void add_holm_column(Table& t, std::size_t first_row, std::size_t p_col) {
-  std::vector<double> p;
-  for (std::size_t r = first_row; r < t.rows.size(); ++r)
-    if (t.rows[r][p_col].kind == Cell::Kind::number) p.push_back(t.rows[r][p_col].value);
-  const std::vector<double> adjusted = holm_adjust(p);
-  std::size_t k = 0;
-  for (std::size_t r = first_row; r < t.rows.size(); ++r) {
-    const Cell& raw = t.rows[r][p_col];
-    if (raw.kind != Cell::Kind::number) {
-      t.rows[r].push_back(raw);
-      continue;
-    }
-    Cell c = Cell::num(adjusted[k++]);
-    c.pvalue = true;
-    t.rows[r].push_back(c);
-  }
-}
-
 // The x axis of a noise type, with the unit of its level (lib/eval/corruptions.h).
 std::string noise_axis_label(const std::string& type) {
   static const std::map<std::string, std::string> kLabels = {
@@ -65,6 +45,25 @@ ValueOf noise_value(const std::string& type, double level, const std::string& me
   };
 }
 
+// A run's per-case metric values under (type, level), keyed as case_values keys them.
+CasesOf noise_cases(const std::string& type, double level, const std::string& metric) {
+  return [type, level, metric](const Run& r) -> std::map<std::string, double> {
+    const json* e = r.noise ? noise_evaluation(*r.noise, type, level) : nullptr;
+    return e ? case_values(*e, metric) : std::map<std::string, double>{};
+  };
+}
+
+// The number of (case, class) pairs whose structure is in the reference and absent from the prediction.
+ValueOf noise_missed(const std::string& type, double level) {
+  return [type, level](const Run& r) -> std::optional<double> {
+    const json* e = r.noise ? noise_evaluation(*r.noise, type, level) : nullptr;
+    if (!e || !e->contains("summary") || !(*e)["summary"].contains("missed_structures") ||
+        !(*e)["summary"]["missed_structures"].is_number())
+      return std::nullopt;
+    return (*e)["summary"]["missed_structures"].get<double>();
+  };
+}
+
 // Predicted over reference volume of the foreground (each the mean over classes of the mean over cases).
 ValueOf noise_volume_ratio(const std::string& type, double level) {
   return [type, level](const Run& r) -> std::optional<double> {
@@ -83,11 +82,17 @@ Table noise_error_table(const Context& ctx) {
   t.id = "noise_errors";
   t.title = "Noise: what the errors are";
   t.note = fmt::format("On the IID test set under each corruption: sensitivity and precision in % (mean over classes "
-                       "and cases), and the predicted over the reference foreground volume (1: the right amount; "
-                       "below 1: structures shrink or vanish into background; above 1: spurious foreground); {}.",
+                       "and cases; precision only over the cases where the class is predicted at all, so it can hold "
+                       "while structures vanish); missed: the (case, class) pairs with the structure in the "
+                       "reference and none of it predicted; volume ratio: the predicted over the reference "
+                       "foreground volume over all classes (1: the right amount, which errors that trade volume "
+                       "between classes also give; below 1: structures shrink or vanish into background; above 1: "
+                       "spurious foreground); {}.",
                        seeds_note(ctx.main));
-  t.columns = {"Dataset", "Model", "Noise", "Level", "Sensitivity spatial", "Sensitivity +spectral",
-               "Precision spatial", "Precision +spectral", "Volume ratio spatial", "Volume ratio +spectral"};
+  t.columns = {"Dataset",           "Model",           "Noise",
+               "Level",             "Sensitivity spatial", "Sensitivity +spectral",
+               "Precision spatial", "Precision +spectral", "Missed spatial",
+               "Missed +spectral",  "Volume ratio spatial", "Volume ratio +spectral"};
   for (const auto& [key, p] : ctx.main)
     for (const auto& [type, lv] : noise_levels(p))
       for (double level : lv) {
@@ -95,6 +100,7 @@ Table noise_error_table(const Context& ctx) {
                               Cell::str(fmt::format("{:g}", level))};
         for (const std::string metric : {"sensitivity", "precision"})
           for (const RunSet* s : {&p.spatial, &p.spectral}) row.push_back(seed_cell(*s, noise_value(type, level, metric), 100, 2));
+        for (const RunSet* s : {&p.spatial, &p.spectral}) row.push_back(seed_cell(*s, noise_missed(type, level), 1, 1));
         for (const RunSet* s : {&p.spatial, &p.spectral}) row.push_back(seed_cell(*s, noise_volume_ratio(type, level), 1, 2));
         t.rows.push_back(std::move(row));
       }
@@ -129,10 +135,7 @@ void noise_section(const Context& ctx, ReportContent& out) {
       spectral.dashed = true;  // so that a line hidden under the other still shows
       for (double level : lv) {
         const ValueOf value = noise_value(type, level, "dsc");
-        const CasesOf cases = [type = type, level](const Run& r) -> std::map<std::string, double> {
-          const json* e = r.noise ? noise_evaluation(*r.noise, type, level) : nullptr;
-          return e ? case_values(*e, "dsc") : std::map<std::string, double>{};
-        };
+        const CasesOf cases = noise_cases(type, level, "dsc");
         std::vector<Cell> row{Cell::str(key.first), Cell::str(key.second), Cell::str(type),
                               Cell::str(fmt::format("{:g}", level))};
         four_cells(row, p, value, cases, 100, 2);
@@ -160,7 +163,7 @@ void noise_section(const Context& ctx, ReportContent& out) {
     add_holm_column(t, first_row, 7);
   }
   out.tables.push_back(std::move(t));
-  if (Table errors = noise_error_table(ctx); !errors.rows.empty()) out.tables.push_back(std::move(errors));
+  if (Table errors = noise_error_table(ctx); !errors.rows.empty()) out.tables.push_back(std::move(errors));  // no noise sweeps: no table
 }
 
 }  // namespace mis

@@ -1,5 +1,7 @@
 #include "report/sections.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace mis {
@@ -11,12 +13,14 @@ Table ablation_table(const Context& ctx) {
   Table t;
   t.id = "ablations";
   t.title = "Ablations";
-  t.note = std::string("DSC in %, mean ± sample std over seeds; Δ vs main spatial: this setting minus the main "
-                       "experiment's spatial-only runs of the same dataset and model, in pp; OOD pooled over the "
-                       "out-of-distribution test sets. ") +
-           kPNote;
+  t.note = "DSC in %, mean ± sample std over seeds; OOD pooled over the out-of-distribution test sets. Δ vs main "
+           "spatial [a, b]: the mean paired difference, this setting minus the main experiment's spatial-only runs of "
+           "the same dataset and model, over test cases (each case's value averaged over seeds first), in pp, with "
+           "its 95% percentile bootstrap interval (10000 resamples, fixed seed); p: two-sided Wilcoxon signed-rank "
+           "test over those cases; p Holm: the table's p-values of one column adjusted together by Holm's step-down "
+           "method, the family a hypothesis over all ablations needs.";
   t.columns = {"Ablation", "Setting", "Dataset", "Model", "Variant", "IID DSC", "IID Δ vs main spatial", "IID p",
-               "OOD DSC", "OOD Δ vs main spatial", "OOD p"};
+               "OOD DSC", "OOD Δ vs main spatial", "OOD p", "IID p Holm", "OOD p Holm"};
   for (const auto& [gs, groups] : ctx.by_group)
     for (const auto& [key, p] : groups)
       for (const auto& [variant, runs] : {std::pair{"spatial", &p.spatial}, {"spectral", &p.spectral}}) {
@@ -40,6 +44,8 @@ Table ablation_table(const Context& ctx) {
         }
         t.rows.push_back(std::move(row));
       }
+  for (const char* p_column : {"IID p", "OOD p"})
+    add_holm_column(t, 0, static_cast<std::size_t>(std::find(t.columns.begin(), t.columns.end(), p_column) - t.columns.begin()));
   return t;
 }
 

@@ -187,11 +187,12 @@ TEST_CASE("report ablation row: the setting against the main spatial runs, paire
   CHECK(display(row[column(t, "IID Δ vs main spatial")]) == "+2.33 [-2.00, +6.00]");
   CHECK(row[column(t, "IID p")].value == doctest::Approx(0.5));
   CHECK(display(row[column(t, "OOD Δ vs main spatial")]) == "-0.50 [-10.00, +9.00]");
+  CHECK(row[column(t, "IID p Holm")].value == doctest::Approx(0.5));  // a family of one: p itself
 }
 
 TEST_CASE("report noise error table: sensitivity, precision and volume ratio per variant, by hand") {
   // Gaussian 0.2; spatial seeds: sensitivity 0.5 and 0.7 (60 ± 14.14), predicted/reference voxels
-  // 50/100 and 30/100 (volume ratios 0.5 and 0.3: 0.40 ± 0.14); +spectral: sensitivity 0.2,
+  // 50/100 and 30/100 (volume ratios 0.5 and 0.3: 0.40 ± 0.14), 0 and 2 missed structures; +spectral: sensitivity 0.2,
   // precision 0.4, 300/100 voxels (ratio 3: spurious foreground).
   TempDir tmp;
   auto doc = [](double lambda, int seed, double sensitivity, double precision, double predicted) {
@@ -201,6 +202,7 @@ TEST_CASE("report noise error table: sensitivity, precision and volume ratio per
     mean["precision"] = precision;
     mean["predicted_voxels"] = predicted;
     mean["reference_voxels"] = 100.0;
+    d["evaluations"][0]["summary"]["missed_structures"] = predicted < 40 ? 2 : 0;
     return d;
   };
   write_run(tmp.path, "a-spatial-s0", "A", "spatial", 0, "complete", {{"noise.json", doc(0, 0, 0.5, 0.9, 50)}});
@@ -214,6 +216,8 @@ TEST_CASE("report noise error table: sensitivity, precision and volume ratio per
   CHECK(display(row[column(t, "Sensitivity spatial")]) == "60.00 ± 14.14");
   CHECK(display(row[column(t, "Precision +spectral")]) == "40.00");
   CHECK(display(row[column(t, "Volume ratio spatial")]) == "0.40 ± 0.14");
+  CHECK(display(row[column(t, "Missed spatial")]) == "1.0 ± 1.4");  // 0 and 2
+  CHECK(display(row[column(t, "Missed +spectral")]) == "0.0");
   CHECK(display(row[column(t, "Volume ratio +spectral")]) == "3.00");
 }
 
@@ -593,12 +597,17 @@ TEST_CASE("report convergence rule: the mean of the last 3 validations within 0.
       log += json{{"step", 100 * (i + 1)}, {"loss", 0.1}, {"val_dsc", val[i]}}.dump() + "\n";
     write_text_atomic(tmp.path / "runs" / id / "train_log.jsonl", log);
   }
+  // b is an ablation run: every run of a study is held to the rule, not only the main pair.
+  json run = read_json_file(tmp.path / "runs" / "b" / "run.json");
+  run["labels"]["group"] = "ablation-lambda";
+  write_json_atomic(tmp.path / "runs" / "b" / "run.json", run);
   const ReportContent r = build_report(load_runs({tmp.path}), "t");
   const Table& t = table(r, "training");
   REQUIRE(t.rows.size() == 2);
-  CHECK(t.rows[0][column(t, "Last val DSC")].value == doctest::Approx(94.6));
+  CHECK(display(t.rows[1][column(t, "Group")]) == "ablation-lambda");
+  CHECK(t.rows[0][column(t, "Mean of last 3 val DSC")].value == doctest::Approx(94.6));
   CHECK(display(t.rows[0][column(t, "Converged")]) == "yes");
-  CHECK(t.rows[1][column(t, "Last val DSC")].value == doctest::Approx(94.3));
+  CHECK(t.rows[1][column(t, "Mean of last 3 val DSC")].value == doctest::Approx(94.3));
   CHECK(display(t.rows[1][column(t, "Converged")]) == "no");
 }
 
