@@ -166,6 +166,28 @@ Context group_runs(const std::vector<Run>& runs) {
   return ctx;
 }
 
+ValueOf strongest_noise_value(const std::string& metric) {
+  return [metric](const Run& r) -> std::optional<double> {
+    if (!r.noise) return std::nullopt;
+    std::vector<double> v;
+    for (const json* e : strongest_noise_evaluations(*r.noise))
+      if (const auto x = summary_mean(*e, metric)) v.push_back(*x);
+    return v.empty() ? std::nullopt : std::optional<double>(mean_of(v));
+  };
+}
+
+CasesOf strongest_noise_cases(const std::string& metric) {
+  return [metric](const Run& r) -> std::map<std::string, double> {
+    std::map<std::string, double> out;
+    if (!r.noise) return out;
+    for (const json* e : strongest_noise_evaluations(*r.noise)) {
+      const std::string type = (*e)["noise"].value("type", "?");
+      for (const auto& [id, v] : case_values(*e, metric)) out[type + "/" + id] = v;
+    }
+    return out;
+  };
+}
+
 std::string seeds_note(const Groups& groups) {
   std::set<std::uint64_t> seeds;
   for (const auto& [key, p] : groups)

@@ -68,6 +68,11 @@ CasesOf iid_cases(const std::string& metric);
 ValueOf ood_value(const std::string& metric, const std::string& dataset);
 CasesOf ood_cases(const std::string& metric, const std::string& dataset);
 
+// Under each corruption type's strongest level (the collapse docs/spectral-hypotheses.md's H3b is
+// about): the mean over types, and the cases keyed "<type>/<test set>/<case id>".
+ValueOf strongest_noise_value(const std::string& metric);
+CasesOf strongest_noise_cases(const std::string& metric);
+
 std::string seeds_note(const Groups& groups);
 
 // The statistics, as every table's note says them.

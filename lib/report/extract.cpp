@@ -50,4 +50,18 @@ const json* noise_evaluation(const json& doc, const std::string& type, double le
   return nullptr;
 }
 
+std::vector<const json*> strongest_noise_evaluations(const json& doc) {
+  std::map<std::string, const json*> strongest;  // type -> evaluation at its highest level
+  for (const json* e : evaluations_of(doc, "noise")) {
+    if (!e->contains("noise")) continue;
+    const std::string type = (*e)["noise"].value("type", "");
+    const auto it = strongest.find(type);
+    if (it == strongest.end() || (*e)["noise"].value("level", 0.0) > (*it->second)["noise"].value("level", 0.0))
+      strongest[type] = e;
+  }
+  std::vector<const json*> out;
+  for (const auto& [type, e] : strongest) out.push_back(e);
+  return out;
+}
+
 }  // namespace mis

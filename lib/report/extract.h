@@ -26,4 +26,7 @@ std::map<std::string, double> case_values(const json& evaluation, const std::str
 // The noise-sweep evaluation of (type, level), or null.
 const json* noise_evaluation(const json& doc, const std::string& type, double level);
 
+// The noise-sweep evaluations at each corruption type's highest level, one per type, by type name.
+std::vector<const json*> strongest_noise_evaluations(const json& doc);
+
 }  // namespace mis

@@ -172,22 +172,33 @@ TEST_CASE("report ablation row: the setting against the main spatial runs, paire
   // Wilcoxon over (+3, -2, +6): ranks 2, 1, 3, W+ = 5; of the 8 sign patterns 2 have W+ >= 5, p = 0.5.
   TempDir tmp;
   make_study(tmp.path);
+  // Strongest noise: make_study's gaussian sweep tops out at 0.3, where the main spatial seeds score
+  // 0.2 and 0.3 (case mean 25); the ablation run scores 35 there (and 99 at 0.1, which must not count).
   write_run(tmp.path, "acdc-lambda-1-s0", "ACDC", "spectral", 0, "complete",
-            {{"eval.json", eval_doc(1.0, 0, {0.75, 0.80, 0.98}, 0.45, 0.84)}});
+            {{"eval.json", eval_doc(1.0, 0, {0.75, 0.80, 0.98}, 0.45, 0.84)},
+             {"noise.json", noise_doc(1.0, 0, {{0, 0.8}, {0.1, 0.99}, {0.3, 0.35}})}});
   json run = read_json_file(tmp.path / "runs" / "acdc-lambda-1-s0" / "run.json");
   run["labels"]["group"] = "ablation-lambda";
   run["labels"]["setting"] = "lambda-1";
   write_json_atomic(tmp.path / "runs" / "acdc-lambda-1-s0" / "run.json", run);
   const ReportContent r = build_report(load_runs({tmp.path}), "test");
   const Table& t = table(r, "ablations");
-  REQUIRE(t.rows.size() == 1);
-  const auto& row = t.rows[0];
+  REQUIRE(t.rows.size() == 3);  // main ACDC, main Synapse (its spectral run pending), the ablation
+  // First the main experiment's own spectral arm: seed means per case (75, 84, 94.5), d = (+3, +2, +2.5).
+  CHECK(display(t.rows[0][column(t, "Ablation")]) == "main");
+  CHECK(display(t.rows[0][column(t, "IID Δ vs main spatial")]) == "+2.50 [+2.00, +3.00]");
+  CHECK(display(t.rows[1][column(t, "IID DSC")]) == "missing");
+  const auto& row = t.rows[2];
   CHECK(display(row[column(t, "Setting")]) == "lambda-1");
   CHECK(row[column(t, "IID DSC")].value == doctest::Approx(100 * (0.75 + 0.80 + 0.98) / 3));
   CHECK(display(row[column(t, "IID Δ vs main spatial")]) == "+2.33 [-2.00, +6.00]");
   CHECK(row[column(t, "IID p")].value == doctest::Approx(0.5));
   CHECK(display(row[column(t, "OOD Δ vs main spatial")]) == "-0.50 [-10.00, +9.00]");
-  CHECK(row[column(t, "IID p Holm")].value == doctest::Approx(0.5));  // a family of one: p itself
+  // Holm over the column's two p-values: main's W+ = 6 of 6 gives 2/8 = 0.25; min(1, 2 x 0.25) = 0.5,
+  // then max(0.5, 1 x 0.5) = 0.5 for this row.
+  CHECK(row[column(t, "IID p Holm")].value == doctest::Approx(0.5));
+  CHECK(row[column(t, "Strongest noise DSC")].value == doctest::Approx(35.0));
+  CHECK(display(row[column(t, "Strongest noise Δ vs main spatial")]) == "+10.00 [+10.00, +10.00]");
 }
 
 TEST_CASE("report noise error table: sensitivity, precision and volume ratio per variant, by hand") {
