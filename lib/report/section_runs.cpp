@@ -39,17 +39,15 @@ Table ablation_table(const Context& ctx) {
                           Cell::str(variant)};
     const auto base = ctx.main.find(key);
     for (const auto& m : measures) {
-      const Cell cell = seed_cell(runs, m.value, 100, 2);
-      row.push_back(cell);
       if (base == ctx.main.end() || base->second.spatial.empty()) {
-        row.push_back(Cell::missing());
-        row.push_back(Cell::missing());
+        row.insert(row.end(), {seed_cell(runs, m.value, 100, 2), Cell::missing(), Cell::missing()});
         continue;
       }
-      const Pair against{base->second.spatial, runs};
-      const std::vector<double> d = paired_differences(against, m.cases, 100);
-      row.push_back(paired_delta_cell(seed_cell(against.spatial, m.value, 100, 2), cell, d));
-      row.push_back(p_cell(d));
+      // The main comparison's four cells with main spatial on the left; its first (main spatial
+      // itself) is the baseline every row shares, so it is left out.
+      std::vector<Cell> cells;
+      four_cells(cells, Pair{base->second.spatial, runs}, m.value, m.cases, 100, 2);
+      row.insert(row.end(), cells.begin() + 1, cells.end());
     }
     t.rows.push_back(std::move(row));
   };
