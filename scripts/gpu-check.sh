@@ -14,6 +14,7 @@
 #      objective through train, resume, eval, noise-sweep, calibrate, explain and bench);
 #   3. the synthetic benchmark trained briefly on the GPU and on the CPU, both evaluated: the
 #      two in-distribution DSCs must agree within 1 percentage point;
+#   3b. the full-width UNet arm of experiments/ablations.json (6 runs, results only);
 #   4. `bench` beside the same step in that Python PyTorch, fp32 and bf16, paired step by step
 #      (scripts/bench.sh): eager in both layouts, torch.compile in channels-last. Last, because
 #      it is the longest: a run cut short by a time limit keeps the steps before it.
@@ -135,6 +136,24 @@ print(f"DSC {sys.argv[4]} {a}  cpu {b}  IID gap {gap:.2f} pp ({'within' if gap <
 PY
 rm -rf "$runs"
 status train_seconds "$(($(date +%s) - step))"
+
+# 3b. The full-width UNet arm of experiments/ablations.json (issue 18): 6 runs that take hours
+# each on a 2-core CPU and about a minute each here. Results only (checkpoints removed: 250 MB a
+# run) in OUT/ablations-unet/runs/<id>/; their ids are the CPU's (the id does not cover the
+# device), so the folders are moved into results/ablations/runs/ and `report` reads them with the
+# rest. Only on a GPU by default; GPU_CHECK_STUDY=0 skips it, =1 forces it on a CPU.
+if [ "${GPU_CHECK_STUDY:-$([ "$device" = cuda ] && echo 1 || echo 0)}" = 1 ]; then
+  step=$(date +%s)
+  ids=$("$bin" run experiments/ablations.json --dry-run --json | "$py" -c \
+    'import json,sys; print(" ".join("--only " + r["id"] for r in json.load(sys.stdin)["runs"] if r["labels"]["model"] == "unet"))')
+  # shellcheck disable=SC2086  # one word per option
+  "$bin" run experiments/ablations.json $ids --device "$device" --jobs "${GPU_CHECK_STUDY_JOBS:-3}" --threads 2 --quiet \
+    --workdir "$build/study" --results "$out/ablations-unet" >"$out/ablations-unet.log" 2>&1
+  src=$?
+  find "$out/ablations-unet" \( -name 'checkpoint*.pt' -o -name run.lock \) -delete 2>/dev/null
+  status ablations_unet "{\"seconds\": $(($(date +%s) - step)), \"exit\": $src}"
+  say "full-UNet ablation arm (exit $src): $(tail -1 "$out/ablations-unet.log")"
+fi
 # 4. bench beside Python PyTorch, eager and compiled.
 step=$(date +%s)
 bench_steps=${GPU_CHECK_BENCH_STEPS:-20}; [ "$device" = cpu ] && bench_steps=${GPU_CHECK_BENCH_STEPS:-3}
