@@ -40,6 +40,10 @@ void add_bench(CLI::App& app) {
   flags->add("--threads", "/threads", "CPU threads for LibTorch; 0 = all cores");
   flags->add("--device", "/device", "cpu | cuda | cuda:N");
   flags->add("--seed", "/seed", "Seed for the weights and the synthetic batches");
+  flags->add_switch("--profile", "/profile",
+                    "Also run one training step and one inference batch under LibTorch's profiler and report each "
+                    "operator's self and total time (the 30 largest; JSON 'profile', with --json or --json-out)",
+                    true);
   cmd->add_option("--json-out", *json_out, "Also write the report as JSON to this file")->type_name("PATH");
   cmd->add_flag("--json", *as_json, "Print JSON instead of the table");
   auto paced = std::make_shared<bool>(false);

@@ -8,6 +8,7 @@
 
 #include "bench/memory.h"
 #include "bench/peak.h"
+#include "bench/profile.h"
 #include "bench/timing.h"
 #include "core/error.h"
 #include "core/rng.h"
@@ -32,7 +33,8 @@ void to_json(json& j, const BenchConfig& c) {
        {"loss", to_json(c.loss)},
        {"threads", c.threads},
        {"device", c.device},
-       {"seed", c.seed}};
+       {"seed", c.seed},
+       {"profile", c.profile}};
 }
 
 // `c` arrives with the defaults; the model and loss read the defaults overlaid with `given`'s.
@@ -54,6 +56,7 @@ void from_json(const json& given, BenchConfig& c) {
   c.threads = j.at("threads").get<int>();
   c.device = j.at("device").get<std::string>();
   c.seed = j.at("seed").get<std::uint64_t>();
+  c.profile = j.at("profile").get<bool>();
 }
 
 void validate(const BenchConfig& c, const std::string& source) {
@@ -209,6 +212,15 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
                      {"of_matmul_peak", peak.matmul_gflops > 0 ? json(step_gflops / peak.matmul_gflops) : json(nullptr)},
                      {"last_loss", last_loss}};
   report["memory"] = {{"peak_bytes", peak_bytes}, {"source", peak_memory_source(device)}};
+  // One more step under the profiler, after the timed ones so that its overhead touches none.
+  constexpr std::size_t kProfileTop = 30;
+  if (config.profile) {
+    log("profiling one training step");
+    const TrainBatch batch = prepare(total);
+    report["profile"]["train_step"] = to_json(
+        profile_operators([&] { (void)read_loss_terms(train_step(*model, optimizer, batch, config.loss, settings)); }),
+        kProfileTop);
+  }
 
   // The data pipeline alone (batch assembly + augmentation), and how much of it the step waited for.
   log("data pipeline");
@@ -292,6 +304,10 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
       unfolded_seconds.push_back(unfolded_s);
       ratios.push_back(unfolded_s / folded_s);
     }
+    if (config.profile) {
+      log("profiling one inference batch");
+      report["profile"]["inference"] = to_json(profile_operators([&] { (void)forward(*model); }), kProfileTop);
+    }
     const auto unfolded_logits = forward(*unfolded).to(torch::kFloat32);
     const double infer_s = median(infer_seconds);
     const double infer_gflops = gflops_rate(forward_per_image * static_cast<double>(config.batch_size), infer_s);
@@ -359,6 +375,20 @@ std::string format_bench(const json& r) {
   out += fmt::format("  peak memory      {}\n", bytes < 0 ? std::string("unknown")
                                                           : fmt::format("{:.2f} GiB ({})", static_cast<double>(bytes) / (1 << 30),
                                                                         r.at("memory").at("source").get<std::string>()));
+  if (r.contains("profile"))
+    for (const auto& [part, profile] : r.at("profile").items()) {
+      const double total = profile.at("self_ms_total").get<double>();
+      out += fmt::format("  profile of one {} (LibTorch profiler, {:.1f} ms of operators in {:.1f} ms), largest self times:\n",
+                         part == "train_step" ? "training step" : "inference batch", total,
+                         profile.at("wall_ms").get<double>());
+      int shown = 0;
+      for (const auto& op : profile.at("operators")) {
+        if (++shown > 10) break;
+        const double self = op.at("self_ms").get<double>();
+        out += fmt::format("    {:>9.1f} ms {:>6}  {:>6} calls  {}\n", self, percent(json(share(self, total))),
+                           op.at("calls").get<int64_t>(), op.at("name").get<std::string>());
+      }
+    }
   return out;
 }
 

@@ -25,6 +25,7 @@ struct BenchConfig {
   int threads = 0;          // 0 = all cores
   std::string device = "cpu";
   std::uint64_t seed = 0;
+  bool profile = false;     // one more training step and inference batch under LibTorch's profiler
 };
 
 // Written by hand: the model spec is spread over three keys, the loss has its own JSON form.
@@ -42,7 +43,8 @@ int64_t training_flops(const FlopCount& forward);
 // called before each training step (warm-up included) with the step's index and once more after
 // the last one with index warmup + steps: a hook to run the steps in lockstep with another
 // process (scripts/bench_pair.py). Returns the JSON report: {"config", "machine", "peak",
-// "flops", "train", "inference", "spectral", "data", "memory"} (results/bench/README.md).
+// "flops", "train", "inference", "spectral", "data", "memory"}, and "profile" {"train_step",
+// "inference"} with config.profile (results/bench/README.md).
 json run_bench(const BenchConfig& config, const std::function<void(const std::string&)>& log = {},
                const std::function<void(int64_t)>& pace = {});
 

@@ -1,7 +1,10 @@
 #pragma once
 // The one place where the supported LibTorch versions differ (Debian's 1.13.1 and PyTorch 2.x
 // wheels): everything else in mis-spectral calls these and stays free of version checks.
+#include <variant>
+
 #include <ATen/autocast_mode.h>
+#include <torch/nn/options/conv.h>
 #include <torch/version.h>
 #ifdef MIS_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -45,6 +48,14 @@ inline void set_autocast_dtype(bool cuda, at::ScalarType dtype) {
 #else
   cuda ? at::autocast::set_autocast_gpu_dtype(dtype) : at::autocast::set_autocast_cpu_dtype(dtype);
 #endif
+}
+
+// A 2-D convolution's padding when it is given as numbers (not kValid or kSame), else null.
+// ConvNdOptions' padding_t is a c10::variant in 1.13 and a std::variant in 2.x; with std::get_if
+// named here, argument-dependent lookup finds whichever of the two matches.
+inline const torch::ExpandingArray<2>* explicit_padding(const torch::nn::detail::ConvNdOptions<2>::padding_t& padding) {
+  using std::get_if;
+  return get_if<torch::ExpandingArray<2>>(&padding);
 }
 
 #ifdef MIS_WITH_CUDA

@@ -1,6 +1,7 @@
 #include "models/unet.h"
 
 #include "models/fold_batch_norm.h"
+#include "models/transposed_conv_2x2.h"
 
 namespace mis {
 
@@ -35,7 +36,7 @@ torch::Tensor UpBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& 
                .mode(torch::kBilinear)
                .align_corners(false)));
   } else {
-    upsampled = up_conv->forward(x);
+    upsampled = transposed_conv_2x2(x, up_conv);  // up_conv's own map, on a faster path
   }
   return conv->forward(torch::cat({skip, upsampled}, 1));
 }

@@ -16,7 +16,7 @@ namespace mis {
 const std::vector<std::string>& preprocess_dataset_names() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> out;
-    for (const auto& layout : dataset_layouts()) out.push_back(layout.name);
+    for (const auto& layout : prep::dataset_layouts()) out.push_back(layout.name);
     return out;
   }();
   return names;

@@ -46,6 +46,26 @@ grep -q "train step" "$WORK/a.txt" && pass "paced pair keeps the C++ table" || f
 err=$($paced --json-out "$WORK/c.json" </dev/null 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && printf '%s' "$err" | grep -q "stdin closed before step 0" && pass "paced bench without a driver" ||
   fail "paced bench with stdin closed: exit $rc, $err"
+# --profile: per-operator times from LibTorch's profiler. unet-small has 23 convolutions, counted by
+# hand from lib/models/unet.cpp: stem 2, four down blocks 2 each, four up blocks a transposed
+# convolution and 2 each, the 1x1 head; a training step runs each backward once.
+"$BIN" bench --model unet-small --size 32 --batch-size 2 --steps 2 --warmup 1 --no-peak --threads 1 --profile \
+  --json-out "$WORK/profile.json" >"$WORK/profile.txt" 2>&1 || fail "bench --profile failed: $(tail -3 "$WORK/profile.txt")"
+python3 - "$WORK/profile.json" <<'PY' && pass "bench --profile counts 23 convolutions forward and backward" || fail "bench --profile counts"
+import json, sys
+p = json.load(open(sys.argv[1]))["profile"]
+def calls(part, name):
+    return sum(o["calls"] for o in p[part]["operators"] if o["name"] == name)
+ok = calls("inference", "aten::convolution") == 23 and calls("train_step", "aten::convolution") == 23 \
+     and calls("train_step", "aten::convolution_backward") == 23
+for part in ("inference", "train_step"):
+    ops = p[part]["operators"]
+    shown = sum(o["self_ms"] for o in ops)
+    ok = ok and all(0 <= o["self_ms"] <= o["total_ms"] + 1e-9 for o in ops) \
+         and abs(p[part]["self_ms_total"] - shown - p[part]["other_self_ms"]) < 1e-6
+sys.exit(0 if ok else 1)
+PY
+grep -q "profile of one training step" "$WORK/profile.txt" && pass "bench --profile prints its table" || fail "no profile table"
 expect_error "bad precision" "expected fp32 or bf16" "$BIN" bench --precision fp16 --no-peak
 expect_error "size not a multiple" "multiple of 16" "$BIN" bench --size 30 --no-peak
 expect_error "unknown model" "unet-huge" "$BIN" bench --model unet-huge --no-peak

@@ -94,6 +94,21 @@ def objective(logits, labels, lam):
     return spatial + lam * spectral_loss(probs, onehot) if lam else spatial
 
 
+def profile_step(step, top=30):
+    """One step under PyTorch's CPU profiler, summarised as mis-spectral bench --profile does
+    (lib/bench/profile.h): per operator name, calls, self and total milliseconds, largest self first."""
+    with torch.autograd.profiler.profile() as prof:
+        start = time.perf_counter()
+        step()
+        wall_ms = (time.perf_counter() - start) * 1e3
+    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    rows = [{"name": e.key, "calls": e.count, "self_ms": e.self_cpu_time_total / 1e3,
+             "total_ms": e.cpu_time_total / 1e3} for e in ops]
+    total = sum(r["self_ms"] for r in rows)
+    return {"operators": rows[:top], "self_ms_total": total, "other_self_ms": total - sum(r["self_ms"] for r in rows[:top]),
+            "wall_ms": wall_ms}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=224)
@@ -109,6 +124,9 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--compile", action="store_true",
                     help="torch.compile the model (PyTorch >= 2); a failure to compile is reported in the JSON")
+    ap.add_argument("--profile", action="store_true",
+                    help="also profile one more step (torch.autograd.profiler, CPU): each operator's self and total "
+                         "time, the 30 largest, in the JSON as 'profile' (the same fields as mis-spectral bench --profile)")
     ap.add_argument("--json-out")
     ap.add_argument("--paced", action="store_true",
                     help="before each step print 'ready N' and wait for a line on stdin (scripts/bench_pair.py)")
@@ -162,6 +180,8 @@ def main():
            "size": a.size, "batch_size": a.batch_size, "precision": a.precision, "channels_last": a.channels_last,
            "parameters": sum(p.numel() for p in model.parameters()), "step_seconds": seconds, "median_step_s": med,
            "images_per_s": a.batch_size / med, "last_loss": loss}
+    if a.profile:
+        out["profile"] = {"train_step": profile_step(step)}
     text = json.dumps(out, indent=2)
     if a.json_out:
         tmp = a.json_out + ".tmp"
