@@ -7,9 +7,9 @@ namespace mis {
 torch::Tensor transposed_conv_2x2(const torch::Tensor& x, const torch::nn::ConvTranspose2d& conv) {
   const auto& o = conv->options;
   const auto pair = [](const torch::ExpandingArray<2>& a, int64_t v) { return a->at(0) == v && a->at(1) == v; };
-  TORCH_CHECK(pair(o.kernel_size(), 2) && pair(o.stride(), 2) && torch_compat::explicit_padding(o.padding()) != nullptr &&
-                  pair(*torch_compat::explicit_padding(o.padding()), 0) && pair(o.output_padding(), 0) &&
-                  pair(o.dilation(), 1) && o.groups() == 1,
+  const torch::ExpandingArray<2>* padding = torch_compat::explicit_padding(o.padding());  // null for kValid/kSame
+  TORCH_CHECK(pair(o.kernel_size(), 2) && pair(o.stride(), 2) && padding != nullptr && pair(*padding, 0) &&
+                  pair(o.output_padding(), 0) && pair(o.dilation(), 1) && o.groups() == 1,
               "transposed_conv_2x2 needs kernel 2, stride 2, no padding, dilation 1, one group");
   const torch::Tensor& weight = conv->weight;  // (in, out, 2, 2)
   const int64_t in = weight.size(0), out = weight.size(1);
