@@ -48,9 +48,10 @@ void add_bench(CLI::App& app) {
   cmd->add_flag("--json", *as_json, "Print JSON instead of the table");
   auto paced = std::make_shared<bool>(false);
   cmd->add_flag("--paced", *paced,
-                "Before each training step print 'ready N' and wait for a line on stdin; 'ready <warmup+steps>' "
-                "after the last. scripts/bench_pair.py uses it to alternate these steps with the Python "
-                "reference's, so that both are timed on the same machine state");
+                "Before each training step print 'ready N' and wait for a line on stdin; after the last, print "
+                "'ready <warmup+steps>' and wait for a line or the end of stdin before the rest of the bench. "
+                "scripts/bench_pair.py uses it to alternate these steps with the Python reference's, so that both "
+                "are timed on the same machine state and neither's later work overlaps the other's last step");
   cmd->callback([flags, json_out, as_json, paced] {
     const BenchConfig config = config_from_json<BenchConfig>(flags->resolve(), "bench settings");
     std::function<void(int64_t)> pace;
@@ -59,7 +60,9 @@ void add_bench(CLI::App& app) {
         fmt::print("ready {}\n", step);
         std::fflush(stdout);
         std::string go;
-        if (step < total && !std::getline(std::cin, go))
+        // After the last step too: the inference timing that follows must not run beside the
+        // other program's last step. There the end of stdin is the signal to go on.
+        if (!std::getline(std::cin, go) && step < total)
           throw UserError("bench --paced: stdin closed before step " + std::to_string(step));
       };
     const json report = run_bench(

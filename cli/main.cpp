@@ -1,10 +1,12 @@
 // mis-spectral: one binary, one subcommand per step of a study.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/host_memory.h"
 #include "core/progress.h"
 #include "parse_errors.h"
 
@@ -21,6 +23,8 @@ void add_quiet_flag(CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any tensor exists: freed activations stay in the process between steps (core/host_memory.h).
+  mis::keep_freed_host_memory(std::getenv("GLIBC_TUNABLES"));
   CLI::App app{"mis-spectral: medical image segmentation with a spatial + spectral (FFT correlation) objective.\n"
                "Typical flow: synth -> train -> eval --ood -> report. Each command's --help lists its options."};
   app.name("mis-spectral");

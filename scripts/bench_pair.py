@@ -6,7 +6,10 @@ stdin. This script lets them take turns, one step each, flipping the order every
 i-th C++ step and the i-th Python step run on the same machine state. On a shared machine the
 step time drifts by tens of percent between runs minutes apart (measured on the 2-core VM of
 results/bench/), which swamps a few-percent difference between two separate runs; the ratio of
-paired steps cancels most of that drift. Each program writes its own JSON (--json-out), from
+paired steps cancels most of that drift. After its last step each program waits once more and is
+let go (its stdin closed) one after the other, so that what it does next (the C++ bench times
+inference) never runs beside the other's last step: before they waited, that overlap made the
+last pair's second step up to 2.9x slower. Each program writes its own JSON (--json-out), from
 which the per-step times are read.
 
 Usage: bench_pair.py CPP_JSON PY_JSON --steps N --cpp "COMMAND" --py "COMMAND" [--cpp-report FILE]

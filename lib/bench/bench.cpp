@@ -11,6 +11,7 @@
 #include "bench/profile.h"
 #include "bench/timing.h"
 #include "core/error.h"
+#include "core/host_memory.h"
 #include "core/rng.h"
 #include "core/runtime.h"
 #include "losses/spatial.h"
@@ -118,6 +119,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
                        {"threads", threads},
                        {"cpu_bf16", to_string(this_cpu_bf16_support())},
                        {"runtime", describe_runtime(device)},
+                       {"host_allocator", host_allocator_setting().description},
                        {"cuda_device_count", torch::cuda::device_count()}};
 
   PeakRates peak;
@@ -375,6 +377,7 @@ std::string format_bench(const json& r) {
   out += fmt::format("  peak memory      {}\n", bytes < 0 ? std::string("unknown")
                                                           : fmt::format("{:.2f} GiB ({})", static_cast<double>(bytes) / (1 << 30),
                                                                         r.at("memory").at("source").get<std::string>()));
+  out += fmt::format("  host allocator   {}\n", r.at("machine").value("host_allocator", std::string("not recorded")));
   if (r.contains("profile"))
     for (const auto& [part, profile] : r.at("profile").items()) {
       const double total = profile.at("self_ms_total").get<double>();

@@ -46,6 +46,22 @@ grep -q "train step" "$WORK/a.txt" && pass "paced pair keeps the C++ table" || f
 err=$($paced --json-out "$WORK/c.json" </dev/null 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && printf '%s' "$err" | grep -q "stdin closed before step 0" && pass "paced bench without a driver" ||
   fail "paced bench with stdin closed: exit $rc, $err"
+# After 'ready <warmup+steps>' it waits for the driver again: its report (timed inference and all)
+# must not start while the other program runs its last step. Still waiting 2 s later, it finishes
+# once stdin closes.
+python3 - "$paced --json-out $WORK/d.json" "$WORK/d.json" <<'PY' && pass "paced bench waits after its last step" ||
+import os, shlex, subprocess, sys, time
+p = subprocess.Popen(shlex.split(sys.argv[1]), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+for step in range(4):
+    assert p.stdout.readline().strip() == f"ready {step}"
+    p.stdin.write("go\n"); p.stdin.flush()
+assert p.stdout.readline().strip() == "ready 4"
+time.sleep(2)
+waited = p.poll() is None and not os.path.exists(sys.argv[2])
+p.stdin.close(); p.stdout.read()
+sys.exit(0 if waited and p.wait() == 0 and os.path.exists(sys.argv[2]) else 1)
+PY
+  fail "paced bench went on after its last step without the driver"
 # --profile: per-operator times from LibTorch's profiler. unet-small has 23 convolutions, counted by
 # hand from lib/models/unet.cpp: stem 2, four down blocks 2 each, four up blocks a transposed
 # convolution and 2 each, the 1x1 head; a training step runs each backward once.

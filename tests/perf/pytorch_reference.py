@@ -129,7 +129,9 @@ def main():
                          "time, the 30 largest, in the JSON as 'profile' (the same fields as mis-spectral bench --profile)")
     ap.add_argument("--json-out")
     ap.add_argument("--paced", action="store_true",
-                    help="before each step print 'ready N' and wait for a line on stdin (scripts/bench_pair.py)")
+                    help="before each step print 'ready N' and wait for a line on stdin, and once more after the last "
+                         "(a line or the end of stdin), so that the profile and exit do not overlap the other "
+                         "program's last step (scripts/bench_pair.py)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads or os.cpu_count())
@@ -160,7 +162,8 @@ def main():
     def pace(i):  # lockstep with another process: see scripts/bench_pair.py
         if a.paced:
             print(f"ready {i}", flush=True)
-            if i < a.warmup + a.steps and not sys.stdin.readline():
+            # After the last step the end of stdin is the signal to go on.
+            if not sys.stdin.readline() and i < a.warmup + a.steps:
                 sys.exit(f"pytorch_reference --paced: stdin closed before step {i}")
 
     for i in range(a.warmup):
