@@ -2,8 +2,8 @@
 # The effect of core/host_memory.h (freed memory kept in the process) on the UNet training step:
 # the same binary twice, taking turns step by step (scripts/bench_pair.py), once with glibc's
 # default malloc thresholds (GLIBC_TUNABLES naming a malloc tunable at its default value makes
-# the program leave the allocator alone) and once as shipped. Prints each precision's paired
-# ratio "defaults / kept" (above 1: keeping freed memory is faster) and the kernel's share of it.
+# the program leave the allocator alone) and once as shipped. Prints each precision's median step
+# times and the paired ratio "defaults / kept" (above 1: keeping freed memory is faster).
 # Usage: scripts/bench_host_allocator.sh BIN [--steps N] [--precisions "fp32 bf16"]
 # JSON lands in $BENCH_OUT (default: bench/ beside BIN).
 set -euo pipefail

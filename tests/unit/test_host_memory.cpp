@@ -62,7 +62,6 @@ TEST_CASE("keep_freed_host_memory: a freed 64 MiB block comes back without an mm
   REQUIRE(second != nullptr);
   touch_pages(second, kBytes);
   const long faults = minor_page_faults() - faults_before;
-
   std::free(second);
   CHECK(mallinfo2().hblks == mmapped_before);
   CHECK(faults < kPages / 16);  // reused pages: no fault per page (a few for the bookkeeping at most)
