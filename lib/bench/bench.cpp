@@ -263,10 +263,11 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
                           {"share_of_step", share(spectral_s, step_s)}};
   }
 
-  // Inference: eval mode, no gradients, the same precision, with batch norm folded into the
-  // convolutions as eval and the other checkpoint commands run it (load_for_inference), timed in
-  // turns with an unfolded copy of the same weights (each pair in alternating order), so that the
-  // fold's speed-up is a median of paired ratios that a busy machine slows alike.
+  // Inference: eval mode, no gradients, the same precision, folded for inference (batch norm into
+  // the convolutions, weight standardisation into the kernels) as eval and the other checkpoint
+  // commands run it (load_for_inference), timed in turns with an unfolded copy of the same
+  // weights (each pair in alternating order), so that the fold's speed-up is a median of paired
+  // ratios that a busy machine slows alike.
   log("inference");
   {
     model->eval();
@@ -278,7 +279,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
     auto target_buffers = unfolded->named_buffers();
     for (const auto& b : model->named_buffers()) target_buffers[b.key()].copy_(b.value());
     unfolded->eval();
-    model->fold_batch_norm();
+    model->fold_for_inference();
     prepare_model(*model, settings);  // the folded convolutions' weights in the step's layout
 
     const TrainBatch batch = prepare(0);
@@ -319,7 +320,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
         {"images_per_s", static_cast<double>(config.batch_size) / infer_s},
         {"gflops", infer_gflops},
         {"of_conv3x3_peak", peak.conv3x3_gflops > 0 ? json(infer_gflops / peak.conv3x3_gflops) : json(nullptr)},
-        {"batch_norm_folded",
+        {"folded_for_inference",
          {{"unfolded_batch_seconds", unfolded_seconds},
           {"unfolded_median_batch_s", median(unfolded_seconds)},
           {"paired_speedups", ratios},
@@ -358,9 +359,9 @@ std::string format_bench(const json& r) {
   out += fmt::format("  inference batch  {:8.3f} s  {:7.2f} img/s  {:8.1f} GFLOP/s  {} of conv3x3 peak\n",
                      i.at("median_batch_s").get<double>(), i.at("images_per_s").get<double>(), i.at("gflops").get<double>(),
                      percent(i.at("of_conv3x3_peak")));
-  if (i.contains("batch_norm_folded")) {
-    const auto& f = i.at("batch_norm_folded");
-    out += fmt::format("    batch norm folded into the convolutions: {:.2f}x the unfolded rate (median of paired "
+  if (i.contains("folded_for_inference")) {
+    const auto& f = i.at("folded_for_inference");
+    out += fmt::format("    folded for inference (batch norm, weight standardisation): {:.2f}x the unfolded rate (median of paired "
                        "ratios; unfolded {:.3f} s); logits moved "
                        "by at most {:.1e} (largest {:.1f})\n",
                        f.at("speedup").get<double>(), f.at("unfolded_median_batch_s").get<double>(),

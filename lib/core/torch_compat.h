@@ -50,6 +50,14 @@ inline void set_autocast_dtype(bool cuda, at::ScalarType dtype) {
 #endif
 }
 
+// GroupNorm on a bfloat16 (or half) input with float32 weight and bias, statistics in float32,
+// output in the input's type: on CPU since PyTorch 2.0 (forward pytorch/pytorch#81852, backward
+// #88663), which is what CPU autocast runs. LibTorch 1.13.1 refuses the mix ("expected scalar
+// type BFloat16 but found Float"), and its all-bfloat16 kernel loses the statistics (measured: an
+// error of 2.3 on outputs of unit variance when the input's mean is 5), so there the input is
+// converted to float32 first (models/mixed_precision.h).
+inline constexpr bool kGroupNormTakesMixedTypes = MIS_TORCH_AT_LEAST(2, 0);
+
 // A 2-D convolution's padding when it is given as numbers (not kValid or kSame), else null.
 // ConvNdOptions' padding_t is a c10::variant in 1.13 and a std::variant in 2.x; with std::get_if
 // named here, argument-dependent lookup finds whichever of the two matches.

@@ -44,7 +44,7 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
   }
   s.size_divisor = m.loaded.model->size_divisor();
   s.model_name = m.loaded.spec.name;
-  m.loaded.model->fold_batch_norm();  // before prepare_model, which gives the new weights their layout
+  m.loaded.model->fold_for_inference();  // before prepare_model, which gives the new weights their layout
   prepare_model(*m.loaded.model, s.compute);
   return m;
 }

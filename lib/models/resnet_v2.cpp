@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "models/mixed_precision.h"
+
 namespace mis {
 
 namespace nn = torch::nn;
@@ -13,22 +15,22 @@ torch::Tensor StdConv2dImpl::standardized_weight() const {
   return (weight - mean) / torch::sqrt(variance + 1e-5);
 }
 
-torch::Tensor StdConv2dImpl::forward(const torch::Tensor& input) { return _conv_forward(input, standardized_weight()); }
+torch::Tensor StdConv2dImpl::forward(const torch::Tensor& input) {
+  return _conv_forward(input, standardization_folded_ ? weight : standardized_weight());
+}
+
+void StdConv2dImpl::fold_standardization() {
+  if (standardization_folded_) return;
+  torch::NoGradGuard no_grad;
+  weight.copy_(standardized_weight());
+  standardization_folded_ = true;
+}
 
 namespace {
 nn::GroupNorm group_norm(int groups, int channels, double eps = 1e-6) {
   return nn::GroupNorm(nn::GroupNormOptions(groups, channels).eps(eps));
 }
 
-// GroupNorm in the precision of its (float32) weights. Under bf16 autocast the convolutions
-// hand it bf16 activations; LibTorch 1.13's CPU kernel requires the weight's dtype to equal the
-// input's ("expected scalar type BFloat16 but found Float"), and PyTorch's CUDA autocast runs
-// group_norm in float32 anyway (aten/src/ATen/autocast_mode.cpp, fp32 cast policy): statistics
-// over a group in bf16 lose too much. The next convolution casts back to bf16 under autocast.
-torch::Tensor normalize(nn::GroupNorm norm, const torch::Tensor& x) {
-  const auto dtype = norm->weight.scalar_type();
-  return norm->forward(x.scalar_type() == dtype ? x : x.to(dtype));
-}
 }  // namespace
 
 PreActBottleneckImpl::PreActBottleneckImpl(int in, int out, int mid, int stride, int groups) {
@@ -46,10 +48,10 @@ PreActBottleneckImpl::PreActBottleneckImpl(int in, int out, int mid, int stride,
 }
 
 torch::Tensor PreActBottleneckImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor residual = conv_proj ? normalize(gn_proj, conv_proj->forward(x)) : x;
-  auto y = torch::relu(normalize(gn1, conv1->forward(x)));
-  y = torch::relu(normalize(gn2, conv2->forward(y)));
-  y = normalize(gn3, conv3->forward(y));
+  const torch::Tensor residual = conv_proj ? group_norm_keeping_type(gn_proj, conv_proj->forward(x)) : x;
+  auto y = torch::relu(group_norm_keeping_type(gn1, conv1->forward(x)));
+  y = torch::relu(group_norm_keeping_type(gn2, conv2->forward(y)));
+  y = group_norm_keeping_type(gn3, conv3->forward(y));
   return torch::relu(residual + y);
 }
 
@@ -91,7 +93,7 @@ ResNetV2Impl::ResNetV2Impl(const ResNetV2Options& opts) : options(opts) {
 std::pair<torch::Tensor, std::vector<torch::Tensor>> ResNetV2Impl::forward(const torch::Tensor& input) {
   const int64_t height = input.size(2), width = input.size(3);
   std::vector<torch::Tensor> features;
-  auto x = torch::relu(normalize(root_gn, root_conv->forward(input)));
+  auto x = torch::relu(group_norm_keeping_type(root_gn, root_conv->forward(input)));
   features.push_back(x);
   x = torch::max_pool2d(x, 3, 2, 0);
   for (size_t b = 0; b < blocks.size(); ++b) {
@@ -104,6 +106,11 @@ std::pair<torch::Tensor, std::vector<torch::Tensor>> ResNetV2Impl::forward(const
   }
   std::reverse(features.begin(), features.end());
   return {x, features};
+}
+
+void ResNetV2Impl::fold_standardization() {
+  for (const auto& module : modules(/*include_self=*/false))
+    if (auto* conv = module->as<StdConv2dImpl>()) conv->fold_standardization();
 }
 
 void ResNetV2Impl::add_npz_bindings(std::vector<NpzBinding>& out) {

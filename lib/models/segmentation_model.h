@@ -20,12 +20,13 @@ struct SegmentationModelImpl : torch::nn::Module {
   // The layer used when none is chosen (one of feature_layers(), or "" when there are none).
   virtual std::string default_feature_layer() const { return ""; }
 
-  // For inference only (after eval()): folds each batch norm into the convolution before it
-  // (models/fold_batch_norm.h), where the architecture has such pairs; the same function up to
-  // float rounding, one pass over the activations fewer per batch norm. The parameters change
-  // names, so a folded model is not saved as a checkpoint. Architectures without batch norm
-  // keep the default, which does nothing.
-  virtual void fold_batch_norm() {}
+  // For inference only (after eval()): folds into the weights what stays constant once training
+  // is over: each batch norm into the convolution before it (models/fold_batch_norm.h), and a
+  // weight-standardised convolution's standardisation into its kernel (models/resnet_v2.h), where
+  // the architecture has them; the same function up to float rounding, with work saved on every
+  // batch. Parameters change names and values, so a folded model is not saved as a checkpoint.
+  // Architectures with nothing to fold keep the default, which does nothing.
+  virtual void fold_for_inference() {}
 
   // From the next forward on, keeps the activation of layer `name` (one of feature_layers();
   // anything else throws std::invalid_argument) in captured(); "" stops capturing. Callers

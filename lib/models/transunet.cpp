@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "models/fold_batch_norm.h"
+#include "models/mixed_precision.h"
 
 namespace mis {
 
@@ -60,13 +61,18 @@ DecoderBlockImpl::DecoderBlockImpl(int in, int out, int skip) {
 
 torch::Tensor DecoderBlockImpl::forward(torch::Tensor x, const torch::Tensor& skip) {
   x = resize_bilinear(x, x.size(2) * 2, x.size(3) * 2);
-  if (skip.defined()) x = torch::cat({x, skip}, 1);
+  if (skip.defined()) x = cat_channels_in_type_of(x, skip);
   return conv2->forward(conv1->forward(x));
 }
 
 void DecoderBlockImpl::fold_batch_norm() {
   conv1 = replace_module("conv1", fold_batch_norm_into_convs(conv1));
   conv2 = replace_module("conv2", fold_batch_norm_into_convs(conv2));
+}
+
+void TransUNetImpl::fold_for_inference() {
+  decoder->fold_batch_norm();
+  if (resnet) resnet->fold_standardization();
 }
 
 void DecoderCupImpl::fold_batch_norm() {

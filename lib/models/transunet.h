@@ -51,7 +51,7 @@ TORCH_MODULE(PatchEmbeddings);
 struct DecoderBlockImpl : torch::nn::Module {
   DecoderBlockImpl(int in, int out, int skip);
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& skip);
-  void fold_batch_norm();  // see SegmentationModelImpl::fold_batch_norm
+  void fold_batch_norm();  // see SegmentationModelImpl::fold_for_inference
   torch::nn::Sequential conv1{nullptr}, conv2{nullptr};
 };
 TORCH_MODULE(DecoderBlock);
@@ -63,7 +63,7 @@ struct DecoderCupImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& tokens, int64_t grid_h, int64_t grid_w,
                         const std::vector<torch::Tensor>& skips,
                         const std::function<void(int stage, const torch::Tensor&)>& tap = nullptr);
-  void fold_batch_norm();  // see SegmentationModelImpl::fold_batch_norm
+  void fold_batch_norm();  // see SegmentationModelImpl::fold_for_inference
   torch::nn::Sequential conv_more{nullptr};
   torch::nn::ModuleList blocks{nullptr};
 };
@@ -78,8 +78,9 @@ struct TransUNetImpl : SegmentationModelImpl {
   // is the last decoder block, the full-resolution map the segmentation head reads.
   std::vector<std::string> feature_layers() const override;
   std::string default_feature_layer() const override { return "decoder.3"; }
-  // The decoder's conv-BN-ReLU layers (the ResNet's GroupNorms normalise per image: nothing to fold).
-  void fold_batch_norm() override { decoder->fold_batch_norm(); }
+  // The decoder's conv-BN-ReLU layers, and the ResNet's weight standardisation (its GroupNorms
+  // normalise per image: nothing to fold there).
+  void fold_for_inference() override;
   // One binding per encoder parameter that Google's .npz checkpoints provide (the decoder
   // and head are trained from scratch, as in the paper).
   std::vector<NpzBinding> npz_bindings();

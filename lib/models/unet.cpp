@@ -58,7 +58,7 @@ UNetImpl::UNetImpl(const UNetOptions& opts) : options(opts) {
   head = register_module("head", nn::Conv2d(nn::Conv2dOptions(opts.base_width, opts.num_classes, 1)));
 }
 
-void UNetImpl::fold_batch_norm() {
+void UNetImpl::fold_for_inference() {
   stem->fold_batch_norm();
   for (const auto& block : *down) block->as<DoubleConv>()->fold_batch_norm();
   for (const auto& block : *up) block->as<UpBlock>()->conv->fold_batch_norm();

@@ -19,7 +19,7 @@ struct UNetOptions {
 struct DoubleConvImpl : torch::nn::Module {
   DoubleConvImpl(int in, int out);
   torch::Tensor forward(const torch::Tensor& x);
-  void fold_batch_norm();  // see SegmentationModelImpl::fold_batch_norm
+  void fold_batch_norm();  // see SegmentationModelImpl::fold_for_inference
   torch::nn::Sequential body{nullptr};
 };
 TORCH_MODULE(DoubleConv);
@@ -44,7 +44,7 @@ struct UNetImpl : SegmentationModelImpl {
   // decoder block, the full-resolution map the 1x1 head reads.
   std::vector<std::string> feature_layers() const override;
   std::string default_feature_layer() const override;
-  void fold_batch_norm() override;
+  void fold_for_inference() override;  // batch norm into the convolutions
 
   UNetOptions options;
   DoubleConv stem{nullptr};

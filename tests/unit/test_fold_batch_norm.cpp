@@ -94,7 +94,7 @@ TEST_CASE("fold_batch_norm: UNet and TransUNet give the same logits with batch n
     const auto before = model->forward(x);
     const int batch_norms = count_batch_norms(*model);
     CHECK(batch_norms > 0);
-    model->fold_batch_norm();
+    model->fold_for_inference();
     CHECK(count_batch_norms(*model) == 0);
     const auto after = model->forward(x);
     const double scale = before.abs().max().item<double>();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/profile.h"
 #include "core/error.h"
 #include "models/npz.h"
 #include "models/registry.h"
@@ -194,6 +195,36 @@ TEST_CASE("transunet: convolutions of the ResNet are weight-standardised") {
   const auto var = (raw - mean).pow(2).mean({1, 2, 3}, true);
   const auto by_hand = torch::conv2d(x, (raw - mean) / torch::sqrt(var + 1e-5), {}, 1, 1);
   CHECK(torch::allclose(conv->forward(x), by_hand, 1e-4, 1e-5));
+}
+
+TEST_CASE("transunet: folding for inference standardises each ResNet kernel once, with the same logits") {
+  torch::manual_seed(4);
+  auto model = mis::make_model(small_spec());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({2, 1, 64, 64});
+  // var_mean is the standardisation's statistic (StdConv2dImpl::standardized_weight), run by
+  // nothing else in the model: once per ResNet convolution per forward before the fold, never after.
+  const auto var_means = [&] {
+    int64_t calls = 0;
+    for (const auto& op : mis::profile_operators([&] { (void)model->forward(x); }).operators)
+      if (op.name == "aten::var_mean") calls += op.calls;
+    return calls;
+  };
+  int64_t convolutions = 0;
+  for (const auto& m : model->modules()) convolutions += m->as<mis::StdConv2dImpl>() ? 1 : 0;
+  REQUIRE(convolutions > 0);
+  CHECK(var_means() >= convolutions);
+  const auto before = model->forward(x);
+  model->fold_for_inference();
+  CHECK(var_means() == 0);
+  for (const auto& m : model->modules())
+    if (const auto* conv = m->as<mis::StdConv2dImpl>()) {
+      const auto w = conv->weight.reshape({conv->weight.size(0), -1}).to(torch::kFloat64);
+      CHECK(w.mean(1).abs().max().item<double>() < 1e-6);  // the kernel itself is now standardised
+    }
+  const auto after = model->forward(x);
+  CHECK((after - before).abs().max().item<double>() <= 1e-5 * before.abs().max().item<double>());
 }
 
 #ifdef MIS_WITH_LIBZIP
