@@ -25,9 +25,9 @@ torch::Tensor group_norm_keeping_type(torch::nn::GroupNorm norm, const torch::Te
   const bool mixed_types = input.scalar_type() != weight_type;
   const bool one_channel_per_group = norm->options.num_groups() == norm->options.num_channels();
   const auto format = input.suggest_memory_format();
-  if (format != torch::MemoryFormat::ChannelsLast || !(mixed_types || one_channel_per_group))
+  if (!input.is_cpu() || format != torch::MemoryFormat::ChannelsLast || !(mixed_types || one_channel_per_group))
     return norm->forward(input);
-  // LibTorch's channels-last GroupNorm kernels are slow in two cases that TransUNet's ResNet
+  // LibTorch's channels-last GroupNorm CPU kernels are slow in two cases that TransUNet's ResNet
   // meets (tests/perf/transunet_layers.py: 4 images, 2 threads, channels-last against an NCHW
   // copy with both layout copies counted): the mixed bf16/float32 kernel's backward (2.11,
   // forward + backward: 36 against 10 ms for 64 x 112^2, 67 against 10 ms for 256 x 56^2; over

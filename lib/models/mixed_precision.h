@@ -15,9 +15,9 @@ namespace mis {
 // PyTorch's CPU autocast runs it), `x` goes in as it is; otherwise (1.13) it is converted to
 // float32 first and the result is float32 (lib/core/torch_compat.h, kGroupNormTakesMixedTypes).
 // On CUDA, autocast converts group_norm's input to float32 itself (its fp32 policy,
-// aten/src/ATen/autocast_mode.cpp). Where LibTorch's channels-last kernels are slow (mixed types,
-// one channel per group: measured in mixed_precision.cpp) the norm runs on an NCHW copy; the
-// result has the input's memory format either way.
+// aten/src/ATen/autocast_mode.cpp). Where LibTorch's channels-last CPU kernels are slow (mixed
+// types, one channel per group: measured in mixed_precision.cpp) the norm runs on an NCHW copy;
+// the result has the input's memory format either way. CUDA tensors go in as they are.
 torch::Tensor group_norm_keeping_type(torch::nn::GroupNorm norm, const torch::Tensor& x);
 
 // torch::cat({decoder, skip}, 1) in `decoder`'s type. Under autocast a bf16 decoder map and a
