@@ -17,13 +17,16 @@ namespace mis {
 // On CUDA, autocast converts group_norm's input to float32 itself (its fp32 policy,
 // aten/src/ATen/autocast_mode.cpp). Where LibTorch's channels-last CPU kernels are slow (mixed
 // types, one channel per group: measured in mixed_precision.cpp) the norm runs on an NCHW copy;
-// the result has the input's memory format either way. CUDA tensors go in as they are.
+// the result has the input's memory format either way. CUDA tensors keep their layout.
 torch::Tensor group_norm_keeping_type(torch::nn::GroupNorm norm, const torch::Tensor& x);
+// Whether group_norm_keeping_type runs `norm` over `input` (already in the type it goes in with)
+// on an NCHW copy: channels-last CPU tensors with mixed types or one channel per group.
+bool group_norm_needs_nchw_copy(const torch::nn::GroupNorm& norm, const torch::Tensor& input);
 
 // torch::cat({decoder, skip}, 1) in `decoder`'s type. Under autocast a bf16 decoder map and a
 // float32 skip feature would be concatenated in float32 and cast back to bf16 by the convolution
 // that reads them: two copies of the whole. Converting the skip alone gives that convolution the
-// same bf16 values and the same gradients. Each part's gradient is handed back dense: the
+// same bf16 values and the same gradients. On CPU each part's gradient is handed back dense: the
 // concatenation's backward gives each part a channel slice of the whole gradient, strided in
 // channels-last, and LibTorch's bilinear upsampling, which makes the decoder map, takes 7-10 times
 // longer over such a strided bf16 gradient than over a dense one (4 x 256 x 28^2 -> 56^2: 36

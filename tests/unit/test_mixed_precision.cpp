@@ -60,7 +60,8 @@ TEST_CASE("mixed precision: the concatenation hands each part a dense gradient, 
   // which bilinear upsampling's backward is 7-10 times slower (models/mixed_precision.h).
   const auto channels_last = torch::MemoryFormat::ChannelsLast;
   auto decoder_leaf = torch::randn({2, 8, 6, 6}).to(torch::kBFloat16).contiguous(channels_last).requires_grad_();
-  auto skip_leaf = torch::randn({2, 4, 6, 6}).contiguous(channels_last).requires_grad_();
+  // Both bf16: a float32 skip's conversion would hand back a dense gradient by itself.
+  auto skip_leaf = torch::randn({2, 4, 6, 6}).to(torch::kBFloat16).contiguous(channels_last).requires_grad_();
   const auto decoder = decoder_leaf * 2, skip = skip_leaf * 2;  // not leaves: their gradients pass through hooks
   torch::Tensor decoder_gradient, skip_gradient;
   decoder.register_hook([&](const torch::Tensor& g) { decoder_gradient = g; });
@@ -123,6 +124,12 @@ TEST_CASE("mixed precision: GroupNorm hands back the input's memory format, with
       const auto x = (torch::randn({2, 16, 10, 10}) * 2 + 1).to(type).contiguous(channels_last);
       const auto output = group_norm_keeping_type(norm, x);
       CHECK(output.is_contiguous(channels_last));
+      // The NCHW copy where the channels-last kernels are slow: mixed types (where LibTorch takes
+      // them; 1.13 converts to float32 first) or one channel per group.
+      const bool mixed = type == torch::kBFloat16 && torch_compat::kGroupNormTakesMixedTypes;
+      const auto goes_in = mixed || type == torch::kFloat32 ? x : x.to(torch::kFloat32);
+      CHECK(group_norm_needs_nchw_copy(norm, goes_in) == (mixed || groups == 16));
+      CHECK_FALSE(group_norm_needs_nchw_copy(norm, goes_in.contiguous()));  // NCHW already
       const auto reference = norm->forward(x.to(torch::kFloat32).contiguous());
       // float32: summation order only; bf16: one rounding of the largest output, with room.
       const double largest = reference.abs().max().item<double>();
