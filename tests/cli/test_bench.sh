@@ -15,8 +15,8 @@ ok = (len(t["step_seconds"]) == 3 and close(t["median_step_s"], statistics.media
       and close(t["gflops"], f["train_step_per_image"] * t["images_per_s"] / 1e9)
       and close(s["share_of_step"], s["median_s"] / t["median_step_s"])
       and t["of_conv3x3_peak"] is None and d["config"]["channels_last"] is True)
-# Inference folded for inference (batch norm into the convolutions), timed in pairs with an unfolded copy: its speed-up is the
-# median of the paired ratios, and folding moved no logit by more than float rounding.
+# Inference with the model folded (fold_for_inference), timed in pairs with an unfolded copy: its
+# speed-up is the median of the paired ratios, and folding moved no logit by more than float rounding.
 i = d["inference"]
 b = i["folded_for_inference"]
 pairs = [u / f for u, f in zip(b["unfolded_batch_seconds"], i["batch_seconds"])]
