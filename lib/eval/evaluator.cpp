@@ -28,7 +28,7 @@ json to_json(const InferenceSettings& s) {
 }
 
 InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_size, const torch::Device& device) {
-  InferenceModel m{load_model_for_inference(checkpoint, device), {}};
+  InferenceModel m{load_model_for_inference(checkpoint, device), {}, nullptr};
   const TrainConfig train_config = train_config_from_json(m.loaded.meta.train_config, checkpoint);
   InferenceSettings& s = m.settings;
   s.normalization = train_config.normalization;
@@ -46,6 +46,7 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
   s.model_name = m.loaded.spec.name;
   m.loaded.model->fold_for_inference();  // before prepare_model, which gives the new weights their layout
   prepare_model(*m.loaded.model, s.compute);
+  m.kept_weight_casts = std::make_shared<KeptWeightCasts>();  // after the last change to the weights
   return m;
 }
 

@@ -8,6 +8,17 @@ namespace nn = torch::nn;
 
 namespace {
 nn::LayerNorm layer_norm(int hidden) { return nn::LayerNorm(nn::LayerNormOptions({hidden}).eps(1e-6)); }
+
+// `layer` applied as aten::linear, the operator Python's nn.Linear calls. LibTorch's C++ nn::Linear
+// (torch/nn/functional/linear.h, 1.13 to 2.11) spells it out instead as addmm or matmul over
+// weight.t(), a view, with the bias added after the product: under bf16 autocast that view is
+// converted afresh at every call, even while the inference commands keep the weights' bf16
+// copies (train/precision.h, KeptWeightCasts: autocast caches leaf tensors only), which left most
+// of TransUNet's parameters (its ViT's) out. aten::linear is on CPU and CUDA autocast's bf16 list
+// (aten/src/ATen/autocast_mode.cpp), so it is handed the weight itself.
+torch::Tensor apply_linear(const nn::Linear& layer, const torch::Tensor& x) {
+  return torch::linear(x, layer->weight, layer->bias);
+}
 }  // namespace
 
 AttentionImpl::AttentionImpl(int hidden, int heads_, double dropout) : heads(heads_) {
@@ -24,12 +35,13 @@ AttentionImpl::AttentionImpl(int hidden, int heads_, double dropout) : heads(hea
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t batch = x.size(0), tokens = x.size(1), hidden = x.size(2), head_dim = hidden / heads;
   auto split_heads = [&](const torch::Tensor& t) { return t.view({batch, tokens, heads, head_dim}).permute({0, 2, 1, 3}); };
-  const auto q = split_heads(query->forward(x)), k = split_heads(key->forward(x)), v = split_heads(value->forward(x));
+  const auto q = split_heads(apply_linear(query, x)), k = split_heads(apply_linear(key, x)),
+             v = split_heads(apply_linear(value, x));
   // Explicit matmuls rather than a fused kernel: model-info counts them, and they match the port.
   auto probs = torch::softmax(torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_dim)), -1);
   probs = attn_dropout->forward(probs);
   const auto context = torch::matmul(probs, v).permute({0, 2, 1, 3}).reshape({batch, tokens, hidden});
-  return proj_dropout->forward(out->forward(context));
+  return proj_dropout->forward(apply_linear(out, context));
 }
 
 MlpImpl::MlpImpl(int hidden, int mlp_dim, double p) {
@@ -45,8 +57,8 @@ MlpImpl::MlpImpl(int hidden, int mlp_dim, double p) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  auto y = dropout->forward(torch::gelu(fc1->forward(x)));
-  return dropout->forward(fc2->forward(y));
+  auto y = dropout->forward(torch::gelu(apply_linear(fc1, x)));
+  return dropout->forward(apply_linear(fc2, y));
 }
 
 EncoderBlockImpl::EncoderBlockImpl(const ViTOptions& o) {

@@ -78,4 +78,27 @@ AutocastGuard::~AutocastGuard() {
   torch_compat::set_autocast_dtype(cuda_, was_dtype_);
 }
 
+namespace {
+// Autocast's nesting count is per thread (ATen/autocast_mode.cpp), so is this count.
+thread_local int kept_weight_casts_alive = 0;
+}  // namespace
+
+KeptWeightCasts::KeptWeightCasts() {
+  ++kept_weight_casts_alive;
+  at::autocast::increment_nesting();
+}
+
+KeptWeightCasts::~KeptWeightCasts() {
+  --kept_weight_casts_alive;
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+}
+
+bool KeptWeightCasts::any_alive() { return kept_weight_casts_alive > 0; }
+
+UncachedWeightCasts::UncachedWeightCasts() : was_enabled_(at::autocast::is_autocast_cache_enabled()) {
+  at::autocast::set_autocast_cache_enabled(false);
+}
+
+UncachedWeightCasts::~UncachedWeightCasts() { at::autocast::set_autocast_cache_enabled(was_enabled_); }
+
 }  // namespace mis

@@ -28,7 +28,8 @@ std::string to_string(Bf16Support support);
 std::string check_precision(Precision precision, const torch::Device& device);
 
 // Turns autocast on for `device`'s type while alive (a no-op for fp32) and restores the
-// previous state, clearing the autocast weight-cast cache, when it goes out of scope.
+// previous state when it goes out of scope, clearing autocast's weight-cast cache if it was the
+// outermost region (see KeptWeightCasts).
 class AutocastGuard {
  public:
   AutocastGuard(Precision precision, const torch::Device& device);
@@ -41,6 +42,40 @@ class AutocastGuard {
   bool cuda_ = false;
   bool was_enabled_ = false;
   at::ScalarType was_dtype_ = at::kBFloat16;
+};
+
+// Autocast converts a float32 weight to bf16 the first time an operation inside an autocast
+// region uses it and keeps the copy until the outermost region ends, when AutocastGuard (like
+// torch.autocast's __exit__) drops it: a training step changes the weights before the next one.
+// Inference over fixed weights need not convert them again for every batch (TransUNet's 105M
+// parameters: results/bench/README.md, "Weight casts kept across inference batches"). While a
+// KeptWeightCasts lives, the autocast regions on this thread count as nested inside one outer
+// region, as under one `with torch.autocast(...)` around a Python evaluation loop: each weight is
+// converted once and its copy reused until the last KeptWeightCasts of the thread ends.
+// Autocast caches only float32 leaf tensors that require grad and are not views, i.e. the
+// parameters themselves, not tensors computed from them in forward. Weights must not change in
+// place while one lives (a stale copy would be used): train_step refuses to run then.
+class KeptWeightCasts {
+ public:
+  KeptWeightCasts();
+  ~KeptWeightCasts();
+  KeptWeightCasts(const KeptWeightCasts&) = delete;
+  KeptWeightCasts& operator=(const KeptWeightCasts&) = delete;
+  static bool any_alive();  // on this thread
+};
+
+// While alive, autocast caches no weight copy on this thread: each use of a weight converts it
+// afresh (in the models here, each weight is used once per forward, so the same work as a region
+// of its own). For timing a baseline beside a KeptWeightCasts (bench).
+class UncachedWeightCasts {
+ public:
+  UncachedWeightCasts();
+  ~UncachedWeightCasts();
+  UncachedWeightCasts(const UncachedWeightCasts&) = delete;
+  UncachedWeightCasts& operator=(const UncachedWeightCasts&) = delete;
+
+ private:
+  bool was_enabled_ = true;
 };
 
 }  // namespace mis

@@ -132,5 +132,7 @@ TEST_CASE("load_for_inference: the checkpoint's precision where this device runs
     CHECK_FALSE(m.loaded.model->is_training());
     for (const auto& p : m.loaded.model->parameters())  // prepared: the one-channel stem too
       if (p.dim() == 4) CHECK((p.suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
+    CHECK(KeptWeightCasts::any_alive());  // its bf16 weight copies live as long as it does
   }
+  CHECK_FALSE(KeptWeightCasts::any_alive());
 }
