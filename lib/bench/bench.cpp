@@ -331,6 +331,7 @@ json run_bench(const BenchConfig& config, const std::function<void(const std::st
           {"paired_speedups", ratios},
           {"speedup", median(ratios)},
           {"max_abs_logit_change", (forward(*model).to(torch::kFloat32) - unfolded_logits).abs().max().item<double>()},
+          {"weight_casts_kept", settings.precision == Precision::bf16},
           {"max_abs_logit", unfolded_logits.abs().max().item<double>()}}}};
   }
   return report;
@@ -366,10 +367,10 @@ std::string format_bench(const json& r) {
                      percent(i.at("of_conv3x3_peak")));
   if (i.contains("folded_for_inference")) {
     const auto& f = i.at("folded_for_inference");
-    out += fmt::format("    prepared for inference (folded batch norm and weight standardisation, bf16 weight casts "
-                       "kept): {:.2f}x the unfolded rate (median of paired ratios; unfolded {:.3f} s); logits moved "
+    out += fmt::format("    prepared for inference (folded batch norm and weight standardisation{}): {:.2f}x the "
+                       "unfolded rate (median of paired ratios; unfolded {:.3f} s); logits moved "
                        "by at most {:.1e} (largest {:.1f})\n",
-                       f.at("speedup").get<double>(), f.at("unfolded_median_batch_s").get<double>(),
+                       f.value("weight_casts_kept", false) ? ", bf16 weight casts kept" : "", f.at("speedup").get<double>(), f.at("unfolded_median_batch_s").get<double>(),
                        f.at("max_abs_logit_change").get<double>(), f.at("max_abs_logit").get<double>());
   }
   const auto& s = r.at("spectral");

@@ -46,7 +46,7 @@ InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_s
   s.model_name = m.loaded.spec.name;
   m.loaded.model->fold_for_inference();  // before prepare_model, which gives the new weights their layout
   prepare_model(*m.loaded.model, s.compute);
-  m.kept_weight_casts = std::make_shared<KeptWeightCasts>();  // after the last change to the weights
+  m.kept_weight_casts = std::make_unique<KeptWeightCasts>();  // after the last change to the weights
   return m;
 }
 

@@ -33,12 +33,13 @@ json to_json(const InferenceSettings& settings);  // what result files record: p
 // settings it was trained with (normalisation, patch size, precision). A bf16 checkpoint runs in
 // bf16 where the device runs bf16 natively (CUDA, AMX, AVX512_BF16) and in fp32 elsewhere, with a
 // note on stderr: emulated bf16 is slower than fp32 and changes nothing a metric can see.
-// Under bf16 the weights are converted once, at the first batch, and the copies reused for the
-// model's life (train/precision.h, KeptWeightCasts; the weights themselves stay float32).
+// Under bf16 the parameters autocast converts (convolutions' and linear layers') are converted
+// once, at the first batch, and the copies reused for the model's life (train/precision.h,
+// KeptWeightCasts; the parameters themselves stay float32). Move-only: the copies' owner is one.
 struct InferenceModel {
   LoadedModel loaded;
   InferenceSettings settings;
-  std::shared_ptr<KeptWeightCasts> kept_weight_casts;
+  std::unique_ptr<KeptWeightCasts> kept_weight_casts;
 };
 InferenceModel load_for_inference(const std::string& checkpoint, int64_t batch_size, const torch::Device& device);
 

@@ -1,6 +1,8 @@
 #include "train/precision.h"
 
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -60,6 +62,11 @@ std::string check_precision(Precision precision, const torch::Device& device) {
 
 AutocastGuard::AutocastGuard(Precision precision, const torch::Device& device) {
   if (precision == Precision::fp32) return;
+  // Kept copies were made without gradients: a training forward would use them, stale after
+  // each update, and its weights would get no gradient (KeptWeightCasts).
+  TORCH_CHECK(!(torch::GradMode::is_enabled() && KeptWeightCasts::any_alive()),
+              "a bf16 forward with gradients while weight casts are kept for inference on this thread "
+              "(KeptWeightCasts): training would use stale bf16 weights without gradients");
   active_ = true;
   cuda_ = device.is_cuda();
   was_enabled_ = torch_compat::autocast_enabled(cuda_);
@@ -83,12 +90,18 @@ namespace {
 thread_local int kept_weight_casts_alive = 0;
 }  // namespace
 
-KeptWeightCasts::KeptWeightCasts() {
+KeptWeightCasts::KeptWeightCasts() : thread_(std::this_thread::get_id()) {
   ++kept_weight_casts_alive;
   at::autocast::increment_nesting();
 }
 
 KeptWeightCasts::~KeptWeightCasts() {
+  // Ended elsewhere, it would leave this thread's regions nested for good (never clearing the
+  // cache) and push the other thread's count below zero.
+  if (std::this_thread::get_id() != thread_) {
+    std::fputs("internal error: a KeptWeightCasts ended on another thread than the one that made it\n", stderr);
+    std::abort();
+  }
   --kept_weight_casts_alive;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 }

@@ -3,6 +3,7 @@
 // stay float32; convolutions and matrix products run in bfloat16; the loss is computed in
 // float32 on the float32-cast logits, as in PyTorch's autocast recipe).
 #include <string>
+#include <thread>
 
 #include <torch/torch.h>
 
@@ -53,8 +54,13 @@ class AutocastGuard {
 // region, as under one `with torch.autocast(...)` around a Python evaluation loop: each weight is
 // converted once and its copy reused until the last KeptWeightCasts of the thread ends.
 // Autocast caches only float32 leaf tensors that require grad and are not views, i.e. the
-// parameters themselves, not tensors computed from them in forward. Weights must not change in
-// place while one lives (a stale copy would be used): train_step refuses to run then.
+// parameters themselves (as long as they require grad), not tensors computed from them in
+// forward. The nesting count is per thread, the cache one map for the process (ATen's
+// autocast_mode.cpp): an outermost region ending on another thread clears it, which costs time only.
+// Weights must not change in place while one lives (a stale copy would be used), and the copies,
+// made without gradients, would cut a training forward off from its weights: an AutocastGuard
+// opened with gradients enabled while one lives is an error. It must end on the thread that
+// made it (checked).
 class KeptWeightCasts {
  public:
   KeptWeightCasts();
@@ -62,6 +68,9 @@ class KeptWeightCasts {
   KeptWeightCasts(const KeptWeightCasts&) = delete;
   KeptWeightCasts& operator=(const KeptWeightCasts&) = delete;
   static bool any_alive();  // on this thread
+
+ private:
+  std::thread::id thread_;
 };
 
 // While alive, autocast caches no weight copy on this thread: each use of a weight converts it

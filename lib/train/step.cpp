@@ -62,11 +62,6 @@ LossTerms forward_objective(SegmentationModelImpl& model, const TrainBatch& batc
 
 LossTerms train_step(SegmentationModelImpl& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
                      const LossConfig& loss, const StepSettings& settings) {
-  // The update below changes the weights in place; bf16 copies kept from before it would be used
-  // by the next forward (train/precision.h).
-  TORCH_CHECK(!KeptWeightCasts::any_alive(),
-              "train_step: weight casts are kept for inference on this thread (KeptWeightCasts); training would use "
-              "stale bf16 weights");
   LossTerms terms = forward_objective(model, batch, loss, settings);
   // Gradients dropped rather than zeroed (PyTorch 2's zero_grad(set_to_none=True)): backward then
   // writes each gradient once instead of filling zeros and adding into them.

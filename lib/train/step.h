@@ -51,7 +51,8 @@ LossTerms forward_objective(SegmentationModelImpl& model, const TrainBatch& batc
                             const StepSettings& settings);
 
 // forward_objective, zero_grad, backward, optimiser step. Nothing here waits for the device:
-// the returned terms are read afterwards with read_loss_terms.
+// the returned terms are read afterwards with read_loss_terms. In bf16 it throws while weight
+// casts are kept for inference on this thread (train/precision.h, KeptWeightCasts).
 LossTerms train_step(SegmentationModelImpl& model, torch::optim::Optimizer& optimizer, const TrainBatch& batch,
                      const LossConfig& loss, const StepSettings& settings);
 

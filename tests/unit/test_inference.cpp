@@ -133,6 +133,8 @@ TEST_CASE("load_for_inference: the checkpoint's precision where this device runs
     for (const auto& p : m.loaded.model->parameters())  // prepared: the one-channel stem too
       if (p.dim() == 4) CHECK((p.suggest_memory_format() == torch::MemoryFormat::ChannelsLast));
     CHECK(KeptWeightCasts::any_alive());  // its bf16 weight copies live as long as it does
+    for (const auto& p : m.loaded.model->parameters())  // autocast caches only these
+      CHECK((p.requires_grad() && p.is_leaf() && !p.is_view()));
   }
   CHECK_FALSE(KeptWeightCasts::any_alive());
 }

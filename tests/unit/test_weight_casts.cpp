@@ -3,6 +3,8 @@
 // weight changed in place, which a reused copy does not see, and by counting conversions: both
 // checks fail when each batch converts afresh), inference gives bit for bit the logits of
 // per-batch conversion, and training cannot run on stale copies.
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include "bench/profile.h"
@@ -80,7 +82,7 @@ TEST_CASE("kept weight casts: UNet and TransUNet give the same bf16 logits, ever
     const int64_t conversions_kept = conversions_in([&] { (void)forward(1); });
     CHECK(torch::equal(torch::stack({forward(0), forward(1)}), converted_each_batch));
     // Each weight and bias of the convolutions and linear layers (the ViT's included: vit.cpp
-    // applies them as aten::linear) is converted once per batch without, never with.
+    // applies them as aten::linear) is converted once per batch without kept casts, not with them.
     int64_t parameters = 0;
     for (const auto& module : model->modules(/*include_self=*/false))
       if (module->as<torch::nn::Conv2dImpl>() || module->as<torch::nn::LinearImpl>())
@@ -90,7 +92,7 @@ TEST_CASE("kept weight casts: UNet and TransUNet give the same bf16 logits, ever
   }
 }
 
-TEST_CASE("kept weight casts: a training step refuses to run while weight casts are kept") {
+TEST_CASE("kept weight casts: a bf16 training step or forward with gradients refuses to run while casts are kept") {
   ModelSpec spec{"unet-small", {{"base_width", 4}, {"depth", 2}}, 1, 3};
   torch::manual_seed(3);
   auto model = make_model(spec);
@@ -99,4 +101,13 @@ TEST_CASE("kept weight casts: a training step refuses to run while weight casts 
   const TrainBatch batch{torch::rand({2, 1, 16, 16}), torch::randint(0, 3, {2, 16, 16})};
   const KeptWeightCasts kept;
   CHECK_THROWS_AS(train_step(*model, optimizer, batch, LossConfig{}, settings), c10::Error);
+  CHECK_THROWS_AS(forward_objective(*model, batch, LossConfig{}, settings), c10::Error);
+  // Inference (no gradients) and fp32 training (no casts) go on.
+  {
+    torch::NoGradGuard no_grad;
+    AutocastGuard autocast(Precision::bf16, torch::kCPU);
+    CHECK(model->forward(batch.images).size(1) == 3);
+  }
+  const StepSettings fp32{torch::kCPU, Precision::fp32, false};
+  CHECK(std::isfinite(read_loss_terms(train_step(*model, optimizer, batch, LossConfig{}, fp32)).total));
 }
